@@ -1,0 +1,228 @@
+"""The decks on the search path, with a cache of parsed decks under ``$FLASHCARDS_HOME``.
+
+A deck file is parsed again whenever its size, modification time, change time or
+inode differ from what the cache saw. A file changed within the file system's
+timestamp resolution of being cached could keep all four, so such "racy" entries
+are also checked against a digest of the content (the trick git uses for its index).
+A cache that cannot be read is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flashcards.decks import deck_files, parse_deck
+from flashcards.errors import DeckError, UsageError
+from flashcards.fsutil import write_atomically
+from flashcards.model import Card, Deck
+
+CACHE_SCHEMA = 1
+INDEX = "index.json"
+#: Entries whose file changed less than this before caching are checked by digest.
+RACY_NS = 3_000_000_000
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    """What listing a deck needs, without the card texts."""
+
+    id: str
+    name: str
+    path: str
+    description: str
+    tags: tuple[str, ...]
+    card_ids: tuple[str, ...]
+
+
+@dataclass
+class Catalog:
+    """Decks found on the search path, in search-path order, and the ones that failed."""
+
+    infos: list[DeckInfo]
+    errors: list[DeckError]
+    failed: dict[str, DeckError] = field(default_factory=dict)
+    _cache: _DeckCache | None = None
+    _parsed: dict[str, Deck] = field(default_factory=dict)
+
+    def ids(self) -> list[str]:
+        return [info.id for info in self.infos]
+
+    def info(self, deck_id: str) -> DeckInfo:
+        for info in self.infos:
+            if info.id == deck_id:
+                return info
+        if deck_id in self.failed:
+            raise self.failed[deck_id]
+        raise UsageError(f"unknown deck {deck_id!r}; decks: {', '.join(self.ids()) or 'none'}")
+
+    def select(self, names: Sequence[str]) -> list[DeckInfo]:
+        """The decks named (all when none are), or a usage error listing the deck ids."""
+        if not names:
+            return list(self.infos)
+        return [self.info(name) for name in dict.fromkeys(names)]
+
+    def deck(self, deck_id: str) -> Deck:
+        """The full deck, cards and all."""
+        if deck_id in self._parsed:
+            return self._parsed[deck_id]
+        info = self.info(deck_id)
+        deck = self._cache.read_deck(info) if self._cache else None
+        if deck is None:
+            deck = parse_deck(Path(info.path), Path(info.path).read_bytes())
+        self._parsed[deck_id] = deck
+        return deck
+
+
+def open_catalog(search_path: Sequence[Path], cache_folder: Path | None) -> Catalog:
+    """Find every deck on the search path; bad decks are collected, not raised."""
+    cache = _DeckCache(cache_folder) if cache_folder is not None else None
+    infos: list[DeckInfo] = []
+    errors: list[DeckError] = []
+    failed: dict[str, DeckError] = {}
+    parsed: dict[str, Deck] = {}
+    seen: dict[str, str] = {}
+    for path in deck_files(search_path):
+        deck_id = path.stem
+        if deck_id in seen:
+            errors.append(
+                DeckError(
+                    f"{path}: deck id {deck_id!r} is already used by {seen[deck_id]}; rename one"
+                )
+            )
+            continue
+        try:
+            info = cache.lookup(path) if cache else None
+            if info is None:
+                deck = parse_deck(path, path.read_bytes())
+                parsed[deck_id] = deck
+                info = _info_of(deck)
+                if cache:
+                    cache.remember(path, deck, info)
+        except DeckError as exc:
+            errors.append(exc)
+            failed.setdefault(deck_id, exc)
+            continue
+        except OSError as exc:
+            errors.append(DeckError(f"{path}: cannot read ({exc.strerror})"))
+            failed.setdefault(deck_id, errors[-1])
+            continue
+        seen[deck_id] = str(path)
+        infos.append(info)
+    if cache:
+        cache.save()
+    return Catalog(infos, errors, failed, cache, parsed)
+
+
+def _info_of(deck: Deck) -> DeckInfo:
+    return DeckInfo(
+        id=deck.id,
+        name=deck.name,
+        path=deck.path,
+        description=deck.description,
+        tags=deck.tags,
+        card_ids=tuple(card.id for card in deck.cards),
+    )
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class _DeckCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        try:
+            data = json.loads((folder / INDEX).read_bytes())
+            if data.get("schema") == CACHE_SCHEMA and isinstance(data.get("entries"), dict):
+                self.entries = data["entries"]
+        except (OSError, ValueError, AttributeError):
+            self.dirty = True  # missing or corrupt: rebuilt as decks are parsed
+
+    def lookup(self, path: Path) -> DeckInfo | None:
+        key = str(path.resolve())
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            st = path.stat()
+            if entry["stat"] != _stat_key(st):
+                return None
+            newest = max(st.st_mtime_ns, st.st_ctime_ns)
+            if (
+                newest >= entry["cached_at"] - RACY_NS
+                and _digest(path.read_bytes()) != entry["digest"]
+            ):
+                return None
+            info = entry["info"]
+            return DeckInfo(
+                id=path.stem,
+                name=info["name"],
+                path=str(path),
+                description=info["description"],
+                tags=tuple(info["tags"]),
+                card_ids=tuple(info["cards"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def remember(self, path: Path, deck: Deck, info: DeckInfo) -> None:
+        data = path.read_bytes()
+        digest = _digest(data)
+        key = str(path.resolve())
+        content = hashlib.sha1(key.encode()).hexdigest()[:20] + ".json"
+        cards = [[c.id, c.question, c.answer, list(c.tags)] for c in deck.cards]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            payload = {"digest": digest, "cards": cards}
+            write_atomically(self.folder / content, json.dumps(payload).encode())
+        except OSError:
+            return
+        self.entries[key] = {
+            "stat": _stat_key(path.stat()),
+            "digest": digest,
+            "cached_at": time.time_ns(),
+            "content": content,
+            "info": {
+                "name": info.name,
+                "description": info.description,
+                "tags": list(info.tags),
+                "cards": list(info.card_ids),
+            },
+        }
+        self.dirty = True
+
+    def read_deck(self, info: DeckInfo) -> Deck | None:
+        entry = self.entries.get(str(Path(info.path).resolve()))
+        if entry is None:
+            return None
+        try:
+            data = json.loads((self.folder / entry["content"]).read_bytes())
+            if data["digest"] != entry["digest"]:
+                return None
+            cards = tuple(Card(info.id, c[0], c[1], c[2], tuple(c[3])) for c in data["cards"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+        return Deck(info.id, info.name, info.path, cards, info.description, info.tags)
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        payload = {"schema": CACHE_SCHEMA, "entries": self.entries}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.folder / INDEX, json.dumps(payload).encode())
+        except OSError:
+            pass  # a cache that cannot be written only costs speed

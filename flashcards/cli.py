@@ -1,0 +1,260 @@
+"""The command layer: options in, rendering out. Decisions live in the core modules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from typer.core import TyperGroup
+
+from flashcards.errors import FlashcardsError
+
+if TYPE_CHECKING:
+    from flashcards.catalog import Catalog
+    from flashcards.config import Settings
+    from flashcards.stores import Store
+
+
+class _Commands(TyperGroup):
+    """Turns every ``FlashcardsError`` into one red line and exit status 1 — the only place."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except FlashcardsError as exc:
+            error_console().print(Text(f"error: {exc}", style="red"), soft_wrap=True)
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(code=130) from None
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="Spaced-repetition study in the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+progress_app = typer.Typer(
+    cls=_Commands, help="Move review history between stores.", no_args_is_help=True
+)
+app.add_typer(progress_app, name="progress")
+
+DecksOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--decks",
+        help="Deck file or folder (repeatable); replaces the search path. Env: FLASHCARDS_DECKS.",
+        show_default=False,
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where progress lives: json, json:/folder or dynamodb://TABLE. Env: FLASHCARDS_STORE.",
+        show_default=False,
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="Whose progress (for shared stores). Env: FLASHCARDS_PROFILE.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _settings(decks: list[Path] | None, store: str | None, profile: str | None) -> Settings:
+    from flashcards.config import load_settings
+
+    return load_settings(decks=decks, store=store, profile=profile)
+
+
+def _catalog(settings: Settings) -> Catalog:
+    from flashcards.catalog import open_catalog
+
+    return open_catalog(settings.deck_path, settings.cache_folder)
+
+
+def _store(settings: Settings) -> Store:
+    from flashcards.stores import StoreContext, open_store
+
+    return open_store(settings.store_url, StoreContext(settings.home, settings.profile))
+
+
+def _report(catalog: Catalog, store: Store | None = None) -> bool:
+    """Print bad decks and store notices on stderr; True when a deck was bad."""
+    err = error_console()
+    for error in catalog.errors:
+        err.print(Text(f"error: {error}", style="red"), soft_wrap=True)
+    if store is not None:
+        while store.notices:
+            err.print(Text(store.notices.pop(0), style="yellow"), soft_wrap=True)
+    return bool(catalog.errors)
+
+
+def _finish(catalog: Catalog, store: Store) -> None:
+    store.maintain()
+    if _report(catalog, store):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def study(
+    decks_to_study: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[DECK]...", help="Deck ids to study; all decks when none."),
+    ] = None,
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Study the cards that are due."""
+    from flashcards import clock
+    from flashcards.session import StudySession
+    from flashcards.ui import Keys, StudyScreen
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    names = list(decks_to_study or [])
+    catalog.select(names)  # unknown or broken deck names fail before anything opens
+    progress = _store(settings)
+    try:
+        _report(catalog, progress)
+        session = StudySession(progress, catalog, names, clock.now())
+        out = console()
+        with Keys() as keys:
+            screen = StudyScreen(session, out, keys, clock.now)
+            try:
+                screen.run()
+            except KeyboardInterrupt:
+                out.print()
+                out.print(Text("Stopped.", style="yellow"))
+                screen.print_summary()
+        _finish(catalog, progress)
+    finally:
+        progress.close()
+
+
+@app.command("list-decks")
+def list_decks(
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the decks with their card counts."""
+    from flashcards import clock
+    from flashcards.render import deck_table
+    from flashcards.reports import deck_rows
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    progress = _store(settings)
+    try:
+        rows = deck_rows(catalog, progress.load_states(), clock.now())
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            console().print(deck_table(rows))
+        _finish(catalog, progress)
+    finally:
+        progress.close()
+
+
+@app.command()
+def stats(
+    decks_to_show: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[DECK]...", help="Deck ids; all decks when none."),
+    ] = None,
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cards by state, what is due, reviews today, retention and streak."""
+    from flashcards import clock
+    from flashcards.render import stats_table
+    from flashcards.reports import collect_stats
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    infos = catalog.select(list(decks_to_show or []))
+    progress = _store(settings)
+    try:
+        per_deck, total = collect_stats(progress, infos, clock.now())
+        if as_json:
+            payload = {"decks": [d.to_dict() for d in per_deck], "total": total.to_dict()}
+            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            console().print(stats_table(per_deck, total))
+        _finish(catalog, progress)
+    finally:
+        progress.close()
+
+
+@progress_app.command("export")
+def export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: standard output).")
+    ] = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Write the whole review log as JSON Lines."""
+    from flashcards.exchange import export_lines
+    from flashcards.fsutil import write_atomically
+
+    progress = _store(_settings(None, store, profile))
+    try:
+        if out is None:
+            for line in export_lines(progress.reviews()):
+                typer.echo(line)
+        else:
+            data = "".join(line + "\n" for line in export_lines(progress.reviews()))
+            write_atomically(out, data.encode())
+            error_console().print(f"Wrote {data.count(chr(10))} reviews to {out}.")
+    finally:
+        progress.close()
+
+
+@progress_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file written by `progress export`.")],
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Read reviews into the current store; importing twice changes nothing."""
+    from flashcards.exchange import read_export
+
+    reviews = read_export(file)
+    progress = _store(_settings(None, store, profile))
+    try:
+        added = progress.import_reviews(reviews)
+        console().print(
+            f"Imported {added} reviews ({len(reviews) - added} already present) into {progress.location}."
+        )
+        while progress.notices:
+            error_console().print(Text(progress.notices.pop(0), style="yellow"), soft_wrap=True)
+    finally:
+        progress.close()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,202 @@
+"""Reading YAML decks: strict validation with file:line messages, safe loading only."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flashcards.errors import DeckError
+from flashcards.model import Card, Deck
+
+#: Deck files larger than this are refused (a deck of 10,000 long cards is ~5 MB).
+MAX_DECK_BYTES = 16 * 1024 * 1024
+DECK_KEYS = ("name", "description", "tags", "cards")
+CARD_KEYS = ("id", "question", "answer", "tags")
+DECK_SUFFIXES = (".yaml", ".yml")
+_ID_PATTERN = re.compile(r"^[^\s/#]+$")
+
+# libyaml's C loader is ~10x faster; it is optional in PyYAML builds.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def builtin_deck_folder() -> Path:
+    """The decks shipped with the package (or the repository's ``decks/`` in a checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "decks"
+    return packaged if packaged.is_dir() else here.parent / "decks"
+
+
+def deck_files(search_path: Sequence[Path]) -> list[Path]:
+    """Every deck file named by the search path: folders are listed (sorted), files kept."""
+    found: list[Path] = []
+    for entry in search_path:
+        if entry.is_dir():
+            found.extend(
+                sorted(p for p in entry.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file())
+            )
+        elif entry.is_file():
+            found.append(entry)
+    return found
+
+
+def card_id_from_question(question: str) -> str:
+    """A stable id for a card that has none: a slug of the question plus a short hash."""
+    slug = re.sub(r"[^a-z0-9]+", "-", question.lower()).strip("-")[:40].strip("-")
+    digest = hashlib.sha1(question.encode()).hexdigest()[:8]
+    return f"{slug or 'card'}-{digest}"
+
+
+def parse_deck(path: Path, data: bytes) -> Deck:
+    """Build a deck from a file's bytes, or raise ``DeckError`` saying where it is wrong."""
+    if len(data) > MAX_DECK_BYTES:
+        raise DeckError(
+            f"{path}: {len(data) // 1024 // 1024} MB is over the {MAX_DECK_BYTES // 1024 // 1024} MB "
+            "limit for a deck file; split it into several decks"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeckError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        document = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise DeckError(_yaml_error(path, exc)) from None
+    return _build_deck(path, text, document)
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
+        return f"{where}: YAML tags that build objects are not allowed in decks ({problem.strip()})"
+    return f"{where}: malformed YAML ({problem})"
+
+
+def _build_deck(path: Path, text: str, document: object) -> Deck:
+    deck_id = path.stem
+
+    def fail(message: str, *node_path: str | int) -> DeckError:
+        return DeckError(f"{path}:{_line_of(text, node_path)}: {message}")
+
+    if document is None:
+        raise DeckError(f"{path}:1: the deck is empty; it needs `name` and `cards`")
+    if not isinstance(document, dict):
+        raise fail(f"a deck must be a mapping with `name` and `cards`, not {_kind(document)}")
+    for key in document:
+        if key not in DECK_KEYS:
+            raise fail(f"unknown key {key!r} (allowed: {', '.join(DECK_KEYS)})", key)
+    name = document.get("name", deck_id)
+    if not isinstance(name, str) or not name.strip():
+        raise fail("`name` must be non-empty text", "name")
+    description = document.get("description") or ""
+    if not isinstance(description, str):
+        raise fail("`description` must be text", "description")
+    tags = _tags(document.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
+    raw_cards = document.get("cards")
+    if raw_cards is None or raw_cards == []:
+        raise fail("the deck has no cards; add a `cards:` list", "cards" if raw_cards == [] else ())
+    if not isinstance(raw_cards, list):
+        raise fail("`cards` must be a list", "cards")
+    cards: list[Card] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_cards):
+        card = _build_card(
+            deck_id, raw, lambda message, *sub, i=index: fail(message, "cards", i, *sub)
+        )
+        if card.id in seen:
+            raise fail(
+                f"card id {card.id!r} is used twice (first by card {seen[card.id] + 1})",
+                "cards",
+                index,
+            )
+        seen[card.id] = index
+        cards.append(card)
+    return Deck(
+        id=deck_id,
+        name=name.strip(),
+        path=str(path),
+        cards=tuple(cards),
+        description=description.strip(),
+        tags=tags,
+    )
+
+
+def _build_card(deck_id: str, raw: object, fail: Any) -> Card:
+    if not isinstance(raw, dict):
+        raise fail(f"a card must be a mapping with `question` and `answer`, not {_kind(raw)}")
+    for key in raw:
+        if key not in CARD_KEYS:
+            raise fail(f"unknown card key {key!r} (allowed: {', '.join(CARD_KEYS)})", key)
+    texts = {}
+    for field in ("question", "answer"):
+        value = raw.get(field)
+        if value is None:
+            raise fail(f"card has no `{field}`")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"`{field}` must be non-empty text", field)
+        texts[field] = value.strip()
+    card_id = raw.get("id")
+    if card_id is None:
+        card_id = card_id_from_question(texts["question"])
+    elif isinstance(card_id, int) and not isinstance(card_id, bool):
+        card_id = str(card_id)
+    if not isinstance(card_id, str) or not _ID_PATTERN.match(card_id):
+        raise fail("`id` must be text without spaces, '/' or '#'", "id")
+    tags = _tags(raw.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
+    return Card(deck_id, card_id, texts["question"], texts["answer"], tags)
+
+
+def _tags(value: object, fail: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise fail()
+    return tuple(value)
+
+
+def _kind(value: object) -> str:
+    return {
+        list: "a list",
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+    }.get(type(value), type(value).__name__)
+
+
+def _line_of(text: str, node_path: Sequence[str | int]) -> int:
+    """The 1-based line of the YAML node at ``node_path`` (keys and list indexes).
+
+    Only called on errors, so the cost of composing the document again is paid rarely.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return 1
+    line = node.start_mark.line if node is not None else 0
+    last = len(node_path) - 1
+    for depth, step in enumerate(node_path):
+        if node is None:
+            break
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == step:
+                    child = key_node if depth == last else value_node
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
+        ):
+            child = node.value[step]
+        if child is None:
+            break
+        node, line = child, child.start_mark.line
+    return line + 1

@@ -1,0 +1,141 @@
+"""Which card comes next, as Anki decides it. Pure: ``now`` is always passed in.
+
+Order: learning cards that are due, then due reviews with new cards spread
+evenly among them (new cards in deck order), then learning cards due within the
+learn-ahead limit. Daily limits count what was already done today; the study
+day rolls over at 4 a.m. in the time zone of ``now``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fsrs import State
+
+from flashcards.model import CardState, Tally, hour_of
+
+CardKey = tuple[str, str]
+ROLLOVER_HOUR = 4
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class Limits:
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+
+
+def day_start(now: datetime) -> datetime:
+    """The start of the study day ``now`` falls in (4 a.m. local time)."""
+    start = now.replace(hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
+    return start if now >= start else start - timedelta(days=1)
+
+
+def next_day_start(now: datetime) -> datetime:
+    return day_start(now) + timedelta(days=1)
+
+
+def is_learning(state: CardState) -> bool:
+    return state.state in (State.Learning, State.Relearning)
+
+
+def is_due(state: CardState, now: datetime) -> bool:
+    """Due now: a learning step that has come, or a review due any time today."""
+    if is_learning(state):
+        return state.due <= now
+    return state.due < next_day_start(now)
+
+
+def done_today(activity: Mapping[str, Mapping[int, Tally]], now: datetime) -> Tally:
+    """What was already studied this study day, over the given decks."""
+    first = hour_of(day_start(now))
+    total = Tally()
+    for hours in activity.values():
+        for hour, tally in hours.items():
+            if hour >= first:
+                total.reviews += tally.reviews
+                total.new += tally.new
+                total.review += tally.review
+                total.passed += tally.passed
+    return total
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    learning: int
+    review: int
+
+
+def _spread(reviews: list[CardKey], new: list[CardKey]) -> list[CardKey]:
+    """New cards placed evenly among the reviews, each list keeping its order."""
+    placed = [((i + 1) / (len(reviews) + 1), 0, key) for i, key in enumerate(reviews)]
+    placed += [((i + 1) / (len(new) + 1), 1, key) for i, key in enumerate(new)]
+    return [key for _, _, key in sorted(placed, key=lambda item: (item[0], item[1]))]
+
+
+class StudyQueue:
+    """The cards of one study session. ``cards`` lists every card key in deck order."""
+
+    def __init__(
+        self,
+        cards: Iterable[CardKey],
+        states: Mapping[CardKey, CardState],
+        now: datetime,
+        today: Tally,
+        limits: Limits = Limits(),
+    ) -> None:
+        self.end_of_day = next_day_start(now)
+        new_left = max(0, limits.new_per_day - today.new)
+        reviews_left = max(0, limits.reviews_per_day - today.review)
+        new: list[CardKey] = []
+        due_reviews: list[tuple[datetime, CardKey]] = []
+        self.learning: dict[CardKey, datetime] = {}
+        for key in cards:
+            state = states.get(key)
+            if state is None:
+                if len(new) < new_left:
+                    new.append(key)
+            elif is_learning(state):
+                if state.due < self.end_of_day:
+                    self.learning[key] = state.due
+            elif state.due < self.end_of_day:
+                due_reviews.append((state.due, key))
+        due_reviews.sort(key=lambda item: item[0])
+        reviews = [key for _, key in due_reviews[:reviews_left]]
+        self.main = _spread(reviews, new)
+        self._new = set(new)
+
+    def next(self, now: datetime) -> CardKey | None:
+        """The card to show now, or ``None`` when nothing is left for this session."""
+        due_learning = min(self.learning.items(), key=lambda item: item[1], default=None)
+        if due_learning is not None and due_learning[1] <= now:
+            return due_learning[0]
+        if self.main:
+            return self.main[0]
+        if due_learning is not None and due_learning[1] <= now + LEARN_AHEAD:
+            return due_learning[0]
+        return None
+
+    def next_due(self) -> datetime | None:
+        """When the earliest learning card left for today comes due."""
+        return min(self.learning.values(), default=None)
+
+    def answered(self, key: CardKey, state: CardState) -> None:
+        """Take an answered card off the queue; a card still learning comes back today."""
+        self.learning.pop(key, None)
+        if key in self.main:
+            self.main.remove(key)
+        self._new.discard(key)
+        if is_learning(state) and state.due < self.end_of_day:
+            self.learning[key] = state.due
+
+    def counts(self) -> Counts:
+        new = sum(1 for key in self.main if key in self._new)
+        return Counts(new=new, learning=len(self.learning), review=len(self.main) - new)
+
+    def copy(self) -> StudyQueue:
+        return copy.deepcopy(self)

@@ -1,0 +1,165 @@
+"""A study session: queue, answers, undo. No terminal here; the time is passed in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flashcards.catalog import Catalog
+from flashcards.errors import ConflictError, StoreError
+from flashcards.model import Card, CardState, Review
+from flashcards.queue import Counts, Limits, StudyQueue, day_start, done_today, next_day_start
+from flashcards.scheduling import before_of, preview, schedule
+from flashcards.stores import CardKey, Store
+
+#: How many times an answer is recomputed when another process keeps changing the card.
+CONFLICT_RETRIES = 5
+
+
+@dataclass
+class _Answered:
+    review: Review
+    previous: CardState | None
+    queue: StudyQueue
+
+
+@dataclass
+class Summary:
+    answered: int = 0
+    again: int = 0
+    ratings: dict[int, int] = field(default_factory=dict)
+
+
+class StudySession:
+    """Study the named decks (all when none are named) against a store."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        deck_ids: list[str],
+        now: datetime,
+        limits: Limits = Limits(),
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.decks = [info.id for info in catalog.select(deck_ids)]
+        self.states = store.load_states(self.decks)
+        today = done_today(store.activity(day_start(now), self.decks), now)
+        keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
+        self.queue = StudyQueue(keys, self.states, now, today, limits)
+        self.limits = limits
+        self.summary = Summary()
+        self._history: list[_Answered] = []
+
+    def next_card(self, now: datetime) -> Card | None:
+        key = self.queue.next(now)
+        return self.card(key) if key else None
+
+    def card(self, key: CardKey) -> Card:
+        deck = self.catalog.deck(key[0])
+        for card in deck.cards:
+            if card.id == key[1]:
+                return card
+        raise StoreError(f"card {key[0]}/{key[1]} vanished from its deck file during the session")
+
+    def counts(self) -> Counts:
+        return self.queue.counts()
+
+    def preview(self, card: Card, now: datetime) -> dict[int, CardState]:
+        return preview(card.deck, card.id, self.states.get((card.deck, card.id)), now)
+
+    def answer(
+        self, card: Card, rating: int, now: datetime, duration_ms: int | None = None
+    ) -> CardState:
+        """Keep an answer durably, then move the queue on. If another process answered
+        the same card meanwhile, the answer is recomputed from that newer state."""
+        key = (card.deck, card.id)
+        expected = self.states.get(key)
+        queue_before = self.queue.copy()
+        for _ in range(CONFLICT_RETRIES):
+            after = schedule(card.deck, card.id, expected, rating, now)
+            review = Review(
+                id=uuid.uuid4().hex,
+                deck=card.deck,
+                card=card.id,
+                rating=rating,
+                reviewed_at=now,
+                duration_ms=duration_ms,
+                before=int(before_of(expected)),
+                state=after,
+            )
+            try:
+                self.store.record(review, expected)
+                break
+            except ConflictError as conflict:
+                expected = conflict.current if isinstance(conflict.current, CardState) else None
+        else:
+            raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
+        self.states[key] = after
+        self.queue.answered(key, after)
+        self._history.append(_Answered(review, expected, queue_before))
+        self.summary.answered += 1
+        self.summary.again += rating == 1
+        return after
+
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def undo(self) -> Card | None:
+        """Take back the last answer of this session; returns its card, to show again."""
+        if not self._history:
+            return None
+        last = self._history[-1]
+        try:
+            self.store.undo(last.review, last.previous)
+        except ConflictError:
+            raise StoreError(
+                f"cannot undo {last.review.deck}/{last.review.card}: it was answered in another session"
+            ) from None
+        self._history.pop()
+        key = last.review.key
+        if last.previous is None:
+            self.states.pop(key, None)
+        else:
+            self.states[key] = last.previous
+        self.queue = last.queue
+        self.summary.answered -= 1
+        self.summary.again -= last.review.rating == 1
+        return self.card(key)
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When something will next be there to study in these decks."""
+        candidates: list[datetime] = []
+        learning = self.queue.next_due()
+        if learning is not None:
+            candidates.append(learning)
+        tomorrow = next_day_start(now)
+        for state in self.states.values():
+            if state.due > now:
+                candidates.append(
+                    max(day_start(state.due.astimezone(now.tzinfo)), tomorrow) if state.state == 2 else state.due
+                )
+        if any(
+            (info.id, card) not in self.states
+            for info in self.catalog.select(self.decks)
+            for card in info.card_ids
+        ):
+            candidates.append(tomorrow)
+        return min(candidates, default=None)
+
+
+def describe_wait(moment: datetime, now: datetime) -> str:
+    """``in 3h 20m (Tue 14:00)`` style."""
+    wait = max(moment - now, timedelta(0))
+    minutes = int(wait.total_seconds() // 60)
+    if minutes < 1:
+        span = "in under a minute"
+    elif minutes < 60:
+        span = f"in {minutes}m"
+    elif minutes < 24 * 60:
+        span = f"in {minutes // 60}h {minutes % 60}m"
+    else:
+        span = f"in {minutes // (24 * 60)}d"
+    return f"{span} ({moment.astimezone(now.tzinfo):%a %Y-%m-%d %H:%M})"

@@ -1,0 +1,142 @@
+"""Deck statistics. Pure: states, activity and ``now`` come in, numbers go out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from fsrs import State
+
+from flashcards.model import CardState, Tally, hour_of
+from flashcards.queue import ROLLOVER_HOUR, day_start, is_due, next_day_start
+
+CardKey = tuple[str, str]
+RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DeckStats:
+    id: str
+    name: str
+    cards: int
+    new: int
+    learning: int
+    review: int
+    relearning: int
+    due_now: int
+    due_today: int
+    due_7_days: int
+    reviews_today: int
+    retention_30d: float | None
+    streak_days: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def deck_stats(
+    deck_id: str,
+    name: str,
+    card_ids: Iterable[str],
+    states: Mapping[CardKey, CardState],
+    activity: Mapping[int, Tally],
+    now: datetime,
+) -> DeckStats:
+    """Counts for one deck; ``activity`` is that deck's reviews per UTC hour."""
+    counts = {State.Learning: 0, State.Review: 0, State.Relearning: 0}
+    total = new = due_now = due_today = due_week = 0
+    end_today = next_day_start(now)
+    end_week = end_today + timedelta(days=6)
+    for card in card_ids:
+        total += 1
+        state = states.get((deck_id, card))
+        if state is None:
+            new += 1
+            continue
+        counts[State(state.state)] += 1
+        due_now += is_due(state, now)
+        due_today += state.due < end_today
+        due_week += state.due < end_week
+    return DeckStats(
+        id=deck_id,
+        name=name,
+        cards=total,
+        new=new,
+        learning=counts[State.Learning],
+        review=counts[State.Review],
+        relearning=counts[State.Relearning],
+        due_now=due_now,
+        due_today=due_today,
+        due_7_days=due_week,
+        reviews_today=reviews_since(activity, day_start(now)),
+        retention_30d=retention(activity, now),
+        streak_days=streak(activity, now),
+    )
+
+
+def total_stats(decks: list[DeckStats], activity: Mapping[int, Tally], now: datetime) -> DeckStats:
+    """The decks summed; retention and streak come from the merged activity."""
+
+    def summed(field: str) -> int:
+        return sum(int(getattr(d, field)) for d in decks)
+
+    return DeckStats(
+        id="total",
+        name="Total",
+        cards=summed("cards"),
+        new=summed("new"),
+        learning=summed("learning"),
+        review=summed("review"),
+        relearning=summed("relearning"),
+        due_now=summed("due_now"),
+        due_today=summed("due_today"),
+        due_7_days=summed("due_7_days"),
+        reviews_today=summed("reviews_today"),
+        retention_30d=retention(activity, now),
+        streak_days=streak(activity, now),
+    )
+
+
+def merge_activity(per_deck: Iterable[Mapping[int, Tally]]) -> dict[int, Tally]:
+    merged: dict[int, Tally] = {}
+    for hours in per_deck:
+        for hour, tally in hours.items():
+            into = merged.setdefault(hour, Tally())
+            into.reviews += tally.reviews
+            into.new += tally.new
+            into.review += tally.review
+            into.passed += tally.passed
+    return merged
+
+
+def reviews_since(activity: Mapping[int, Tally], since: datetime) -> int:
+    first = hour_of(since)
+    return sum(t.reviews for h, t in activity.items() if h >= first)
+
+
+def retention(activity: Mapping[int, Tally], now: datetime) -> float | None:
+    """Share of review-card answers in the last 30 days that were not Again."""
+    first = hour_of(now - timedelta(days=RETENTION_DAYS))
+    answered = sum(t.review for h, t in activity.items() if h >= first)
+    passed = sum(t.passed for h, t in activity.items() if h >= first)
+    return passed / answered if answered else None
+
+
+def study_day_of_hour(hour: int, now: datetime) -> int:
+    """The study day (as an ordinal) of a UTC hour, in the time zone of ``now``."""
+    moment = datetime.fromtimestamp(hour * 3600, tz=now.tzinfo)
+    return (moment - timedelta(hours=ROLLOVER_HOUR)).toordinal()
+
+
+def streak(activity: Mapping[int, Tally], now: datetime) -> int:
+    """Consecutive study days with at least one review, ending today (or yesterday,
+    when today has no review yet)."""
+    days = {study_day_of_hour(h, now) for h, t in activity.items() if t.reviews > 0}
+    today = (now - timedelta(hours=ROLLOVER_HOUR)).toordinal()
+    day = today if today in days else today - 1
+    count = 0
+    while day in days:
+        count += 1
+        day -= 1
+    return count

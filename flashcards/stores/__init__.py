@@ -1,0 +1,98 @@
+"""Progress stores: one small interface, chosen by URL scheme from a registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from flashcards.errors import UsageError
+from flashcards.model import CardState, Review, Tally
+
+CardKey = tuple[str, str]
+
+
+class Store(Protocol):
+    """Where answers are kept. Every method is durable when it returns."""
+
+    #: Human-readable location, used in messages.
+    location: str
+    #: Things the user should hear about (e.g. answers sent from an outbox).
+    notices: list[str]
+
+    def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
+        """Current state of every answered card (of the given decks, or all)."""
+
+    def record(self, review: Review, expected: CardState | None) -> None:
+        """Keep one answer. ``expected`` is the state the answer was computed from;
+        if the card has changed since, raise ``ConflictError`` carrying the current state."""
+
+    def undo(self, review: Review, restore: CardState | None) -> None:
+        """Take back ``review`` (which must be the card's latest) and restore ``restore``."""
+
+    def activity(
+        self, since: datetime | None = None, decks: Collection[str] | None = None
+    ) -> dict[str, dict[int, Tally]]:
+        """Review counts per deck and UTC hour (see ``model.hour_of``), from ``since`` on,
+        for the given decks (or all)."""
+
+    def reviews(self) -> Iterator[Review]:
+        """Every review that stands (undone ones excluded), oldest first."""
+
+    def import_reviews(self, reviews: list[Review]) -> int:
+        """Add reviews whose ids are not yet known, recompute the states of the
+        cards they touch by replaying, and return how many were added."""
+
+    def maintain(self) -> None:
+        """Housekeeping a normal run may do on its way out (e.g. compaction)."""
+
+    def close(self) -> None:
+        """Release anything held."""
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """What any store may need besides its URL."""
+
+    home: Path
+    profile: str
+
+
+StoreFactory = Callable[[str, StoreContext], Store]
+_registry: dict[str, StoreFactory] = {}
+
+
+def register(scheme: str, factory: StoreFactory) -> None:
+    _registry[scheme] = factory
+
+
+def scheme_of(url: str) -> str:
+    return url.split(":", 1)[0].lower()
+
+
+def open_store(url: str, context: StoreContext) -> Store:
+    """Open the store a URL names: ``json``, ``json:/folder`` or ``dynamodb://TABLE``."""
+    _register_builtins()
+    scheme = scheme_of(url)
+    factory = _registry.get(scheme)
+    if factory is None:
+        known = ", ".join(sorted(_registry))
+        raise UsageError(f"--store {url!r}: unknown kind {scheme!r} (known: {known})")
+    return factory(url, context)
+
+
+_builtins: list[bool] = []
+
+
+def _register_builtins() -> None:
+    if _builtins:
+        return
+    _builtins.append(True)
+    # Each built-in registers itself exactly as a third-party store would; the
+    # DynamoDB module imports boto3 only when a store is actually opened.
+    from flashcards.stores import dynamodb, jsonstore
+
+    jsonstore.register_store()
+    dynamodb.register_store()

@@ -1,0 +1,214 @@
+"""The study screen: rich rendering and single-key input. Decides nothing about scheduling."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import IO
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+from flashcards.errors import StoreError
+from flashcards.model import Card
+from flashcards.scheduling import RATINGS, format_interval
+from flashcards.session import StudySession, Summary, describe_wait
+
+# Terminal control characters in a deck are shown, never obeyed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def safe_text(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class Keys:
+    """Single keystrokes from a terminal, or one key per line from a pipe."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdin
+        self.interactive = self.stream.isatty()
+        self._saved: list[object] | None = None
+
+    def __enter__(self) -> Keys:
+        if self.interactive:
+            import termios
+            import tty
+
+            fd = self.stream.fileno()
+            self._saved = termios.tcgetattr(fd)
+            tty.setcbreak(fd)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def read(self) -> str:
+        """``enter``, ``space``, ``eof`` or the key's character (lower-cased)."""
+        if self.interactive:
+            data = os.read(self.stream.fileno(), 64).decode(errors="replace")
+            if not data:
+                return "eof"
+            if data.startswith("\x1b"):
+                return "escape"  # arrow keys and the like
+            char = data[0]
+        else:
+            line = self.stream.readline()
+            if not line:
+                return "eof"
+            char = line.strip()[:1] or "\n"
+        if char in "\r\n":
+            return "enter"
+        if char == " ":
+            return "space"
+        if char == "\x04":
+            return "eof"
+        return char.lower()
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+class StudyScreen:
+    """Runs the question / answer loop of a session on a console."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        console: Console,
+        keys: Keys,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.session = session
+        self.console = console
+        self.keys = keys
+        self.clock = clock
+        self.started = time.monotonic()
+
+    def run(self) -> Summary:
+        card = self.session.next_card(self.clock())
+        if card is None:
+            self._nothing_due()
+            return self.session.summary
+        while card is not None:
+            outcome = self._study(card)
+            if outcome == "quit":
+                break
+            card = outcome if isinstance(outcome, Card) else self.session.next_card(self.clock())
+        else:
+            self.console.print(Text("Done for now.", style="bold green"))
+            self._next_due_line()
+        self.print_summary()
+        return self.session.summary
+
+    def _study(self, card: Card) -> Card | str | None:
+        """Show one card and handle its keys: returns "quit", a card to show again
+        (after an undo) or ``None`` when the card was answered."""
+        self._show(card, revealed=False)
+        shown = time.monotonic()
+        while True:
+            key = self.keys.read()
+            if key in ("q", "eof"):
+                return "quit"
+            if key == "u":
+                return self._undo() or card
+            if key in ("space", "enter"):
+                break
+        now = self.clock()
+        outcomes = self.session.preview(card, now)
+        self._show(card, revealed=True, labels={r: format_interval(s.due - now) for r, s in outcomes.items()})
+        while True:
+            key = self.keys.read()
+            if key in ("q", "eof"):
+                return "quit"
+            if key == "u":
+                return self._undo() or card
+            rating = RATING_KEYS.get(key) or (3 if key in ("space", "enter") else None)
+            if rating is not None:
+                break
+        elapsed_ms = int((time.monotonic() - shown) * 1000)
+        self.session.answer(card, rating, now, elapsed_ms)
+        self._drain_notices()
+        return None
+
+    def _undo(self) -> Card | None:
+        if not self.session.can_undo():
+            self.console.print(Text("Nothing to undo in this session.", style="yellow"))
+            return None
+        try:
+            card = self.session.undo()
+        except StoreError as exc:
+            self.console.print(Text(str(exc), style="red"))
+            return None
+        self._drain_notices()
+        self.console.print(Text("Undone.", style="yellow"))
+        return card
+
+    def _show(self, card: Card, revealed: bool, labels: dict[int, str] | None = None) -> None:
+        if self.console.is_terminal:
+            self.console.clear()
+        counts = self.session.counts()
+        deck_name = self.session.catalog.info(card.deck).name
+        header = Text.assemble(
+            (safe_text(deck_name), "bold"),
+            "   ",
+            (f"New {counts.new}", "blue"),
+            " · ",
+            (f"Learning {counts.learning}", "red"),
+            " · ",
+            (f"Review {counts.review}", "green"),
+        )
+        parts: list[object] = [Markdown(safe_text(card.question))]
+        if revealed:
+            parts += [Text("─" * 20, style="dim"), Markdown(safe_text(card.answer))]
+        self.console.print(header)
+        self.console.print(Panel(Group(*parts), border_style="cyan"))  # type: ignore[arg-type]
+        if revealed and labels:
+            buttons = Text()
+            for rating, name in RATINGS.items():
+                buttons.append(f" {rating} ", style="reverse")
+                buttons.append(f" {name} {labels[rating]}   ")
+            self.console.print(buttons)
+            self.console.print(Text("1-4 answer · Space/Enter Good · u undo · q quit", style="dim"))
+        else:
+            self.console.print(Text("Space/Enter show answer · u undo · q quit", style="dim"))
+
+    def _drain_notices(self) -> None:
+        while self.session.store.notices:
+            self.console.print(Text(self.session.store.notices.pop(0), style="yellow"))
+
+    def _nothing_due(self) -> None:
+        self.console.print(Text("Nothing due now.", style="bold"))
+        self._next_due_line()
+
+    def _next_due_line(self) -> None:
+        now = self.clock()
+        moment = self.session.next_due(now)
+        if moment is not None:
+            self.console.print(Text(f"Next card due {describe_wait(moment, now)}."))
+
+    def print_summary(self) -> None:
+        summary = self.session.summary
+        spent = _duration(time.monotonic() - self.started)
+        self.console.print(
+            Text(f"Answered {summary.answered} cards ({summary.again} Again) in {spent}.")
+        )

@@ -142,10 +142,11 @@ class Replayed:
 def replay(reviews: Iterable[Review]) -> Replayed:
     """Recompute every card's state from ratings and times alone.
 
-    Reviews are applied in time order per card; the result carries each review
-    with its recomputed ``before`` and ``state`` so a store can write them back.
+    Reviews are applied in time order per card (reviews at the same moment keep
+    the order they come in); the result carries each review with its recomputed
+    ``before`` and ``state`` so a store can write them back.
     """
-    ordered = sorted(reviews, key=lambda r: (r.reviewed_at, r.id))
+    ordered = sorted(reviews, key=lambda r: r.reviewed_at)
     states: dict[tuple[str, str], CardState] = {}
     out: list[Review] = []
     for review in ordered:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -79,9 +80,12 @@ class StudySession:
         expected = self.states.get(key)
         queue_before = self.queue.copy()
         for _ in range(CONFLICT_RETRIES):
+            if expected is not None and expected.last_review and expected.last_review > now:
+                # Another session answered this card a moment "later": ours follows it.
+                now = expected.last_review
             after = schedule(card.deck, card.id, expected, rating, now)
             review = Review(
-                id=uuid.uuid4().hex,
+                id=new_review_id(),
                 deck=card.deck,
                 card=card.id,
                 rating=rating,
@@ -148,6 +152,12 @@ class StudySession:
         ):
             candidates.append(tomorrow)
         return min(candidates, default=None)
+
+
+def new_review_id() -> str:
+    """A unique id made once on this client; ids sort in the order they were made,
+    which keeps answers given at the same (simulated) moment in order."""
+    return f"{time.time_ns():016x}{secrets.token_hex(8)}"
 
 
 def describe_wait(moment: datetime, now: datetime) -> str:

@@ -1,0 +1,37 @@
+"""Every test gets its own FLASHCARDS_HOME and a clean flashcards environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "home"
+    for name in ("FLASHCARDS_DECKS", "FLASHCARDS_STORE", "FLASHCARDS_PROFILE", "FLASHCARDS_NOW"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLASHCARDS_HOME", str(home))
+    # Rich output at a fixed, wide width and without colour, as fastapi-cli's tests do.
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    yield home
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def deck_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    return folder

@@ -1,0 +1,163 @@
+"""What only the JSON store has: a log file to crash in, to corrupt and to share."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flashcards.errors import StoreError
+from flashcards.model import Review
+from flashcards.scheduling import replay, schedule
+from flashcards.stores.jsonstore import COMPACT_AFTER_LINES, JsonStore
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def answer(store: JsonStore, card: str, rating: int = 3, at: datetime = T0) -> Review:
+    before = store.load_states().get(("d", card))
+    after = schedule("d", card, before, rating, at)
+    review = Review(f"{card}-{at.timestamp()}", "d", card, rating, at, 1000, 0 if before is None else before.state, after)
+    store.record(review, before)
+    return review
+
+
+def test_an_answer_appends_one_fsynced_line(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    answer(store, "a")
+    size = (tmp_path / "reviews.jsonl").stat().st_size
+    answer(store, "b")
+    lines = (tmp_path / "reviews.jsonl").read_bytes().splitlines()
+    assert len(lines) == 2
+    assert (tmp_path / "reviews.jsonl").read_bytes()[:size].count(b"\n") == 1
+    assert json.loads(lines[1])["card"] == "b"
+    assert json.loads(lines[1])["state"]["reps"] == 1
+
+
+def test_torn_last_line_is_dropped_with_a_warning_and_kept_aside(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    answer(store, "a")
+    answer(store, "b")
+    log = tmp_path / "reviews.jsonl"
+    whole = log.read_bytes()
+    log.write_bytes(whole + b'{"id":"torn","deck":"d","card":"c","rat')
+    reopened = JsonStore(tmp_path)
+    states = reopened.load_states()
+    assert set(states) == {("d", "a"), ("d", "b")}
+    assert any("incomplete last line" in n for n in reopened.notices)
+    assert log.read_bytes() == whole
+    assert list(tmp_path.glob("reviews.jsonl.torn-*"))[0].read_bytes().startswith(b'{"id":"torn"')
+    # and the next answer lands on a clean line
+    answer(reopened, "c")
+    assert set(JsonStore(tmp_path).load_states()) == {("d", "a"), ("d", "b"), ("d", "c")}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"this is not json\n", b'{"id":"x","deck":"d","card":"c","rating":9,"reviewed_at":"2026-01-01T00:00:00+00:00"}\n', b"[1,2]\n"],
+)
+def test_corruption_stops_with_file_and_line_and_changes_nothing(tmp_path: Path, bad: bytes) -> None:
+    store = JsonStore(tmp_path)
+    answer(store, "a")
+    log = tmp_path / "reviews.jsonl"
+    good = log.read_bytes()
+    log.write_bytes(good + bad + good)
+    with pytest.raises(StoreError, match=r"reviews\.jsonl:2: corrupt review log line"):
+        JsonStore(tmp_path).load_states()
+    with pytest.raises(StoreError):
+        answer(JsonStore(tmp_path), "b")
+    assert log.read_bytes() == good + bad + good
+
+
+def test_unreadable_snapshot_is_rebuilt_from_the_log(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    for card in "abc":
+        answer(store, card)
+    store.compact()
+    expected = JsonStore(tmp_path).load_states()
+    (tmp_path / "snapshot.json").write_bytes(b"\x00garbage")
+    reopened = JsonStore(tmp_path)
+    assert reopened.load_states() == expected
+    assert any("rebuilt from the review log" in n for n in reopened.notices)
+
+
+def test_compaction_keeps_every_review_and_the_same_states(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    at = T0
+    for i in range(COMPACT_AFTER_LINES + 20):
+        answer(store, f"c{i % 40}", rating=(i % 4) + 1, at=at)
+        at += timedelta(hours=7)
+    before_states = store.load_states()
+    before_activity = store.activity()
+    store.maintain()
+    assert (tmp_path / "snapshot.json").exists()
+    reopened = JsonStore(tmp_path)
+    assert reopened.load_states() == before_states
+    assert reopened.activity() == before_activity
+    reviews = list(reopened.reviews())
+    assert len(reviews) == COMPACT_AFTER_LINES + 20
+    assert replay(reviews).states == before_states
+
+
+def test_undo_is_appended_and_survives_reopening(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    first = answer(store, "a")
+    second_before = store.load_states()[("d", "a")]
+    second = answer(store, "a", 1, T0 + timedelta(minutes=10))
+    store.undo(second, second_before)
+    reopened = JsonStore(tmp_path)
+    assert reopened.load_states()[("d", "a")] == first.state
+    assert [r.id for r in reopened.reviews()] == [first.id]
+    assert sum(t.reviews for t in reopened.activity()["d"].values()) == 1
+
+
+TWO_WRITERS = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+    from flashcards.catalog import open_catalog
+    from flashcards.session import StudySession
+    from flashcards.stores.jsonstore import JsonStore
+
+    folder, decks = Path(sys.argv[1]), Path(sys.argv[2])
+    now = datetime.now(timezone.utc)
+    catalog = open_catalog([decks], None)
+    session = StudySession(JsonStore(folder), catalog, [], now)
+    answered = 0
+    while (card := session.next_card(now)) is not None and answered < 60:
+        session.answer(card, 1 + answered % 4, now)
+        answered += 1
+        now = datetime.now(timezone.utc) + timedelta(minutes=answered)
+    print(answered)
+    """
+)
+
+
+def test_two_processes_studying_at_once_lose_no_review(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    cards = "\n".join(f"  - {{id: c{i}, question: q{i}, answer: a{i}}}" for i in range(20))
+    (decks / "d.yaml").write_text(f"name: D\ncards:\n{cards}\n")
+    store_folder = tmp_path / "store"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWO_WRITERS, str(store_folder), str(decks)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    answered = [int(p.communicate(timeout=120)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    store = JsonStore(store_folder)
+    reviews = list(store.reviews())
+    assert len(reviews) == sum(answered)
+    assert len({r.id for r in reviews}) == len(reviews)
+    # every line was written against the state it followed: replaying gives the cache
+    assert replay(reviews).states == store.load_states()

@@ -41,21 +41,20 @@ def derived_id(deck: str, card: str, reviewed_at: datetime, rating: int) -> str:
 def read_export(path: Path) -> list[Review]:
     """Parse a whole export file first, so a bad line stops the import before any write."""
     try:
-        handle = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    reviews: list[Review] = []
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                reviews.append(parse_line(line, f"{path}:{number}"))
-    return reviews
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read ({exc})") from None
+    return [
+        parse_line(line, f"{path}:{number}")
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    ]
 
 
 def parse_line(line: str, where: str) -> Review:
     try:
         data = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(f"{where}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise UsageError(f"{where}: each line must be a JSON object")
@@ -74,8 +73,12 @@ def parse_line(line: str, where: str) -> Review:
     if reviewed_at.tzinfo is None:
         raise UsageError(f"{where}: field `reviewed_at` needs a UTC offset")
     duration = data.get("duration_ms")
-    if duration is not None and (not isinstance(duration, int) or isinstance(duration, bool) or duration < 0):
-        raise UsageError(f"{where}: field `duration_ms` must be a whole number of milliseconds or null")
+    if duration is not None and (
+        not isinstance(duration, int) or isinstance(duration, bool) or duration < 0
+    ):
+        raise UsageError(
+            f"{where}: field `duration_ms` must be a whole number of milliseconds or null"
+        )
     review_id = data.get("id") or derived_id(deck, card, reviewed_at, rating)
     if not isinstance(review_id, str):
         raise UsageError(f"{where}: field `id` must be text")

@@ -86,8 +86,9 @@ class StudyQueue:
         states: Mapping[CardKey, CardState],
         now: datetime,
         today: Tally,
-        limits: Limits = Limits(),
+        limits: Limits | None = None,
     ) -> None:
+        limits = limits or Limits()
         self.end_of_day = next_day_start(now)
         new_left = max(0, limits.new_per_day - today.new)
         reviews_left = max(0, limits.reviews_per_day - today.review)

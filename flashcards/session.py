@@ -41,7 +41,7 @@ class StudySession:
         catalog: Catalog,
         deck_ids: list[str],
         now: datetime,
-        limits: Limits = Limits(),
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -49,8 +49,7 @@ class StudySession:
         self.states = store.load_states(self.decks)
         today = done_today(store.activity(day_start(now), self.decks), now)
         keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
-        self.queue = StudyQueue(keys, self.states, now, today, limits)
-        self.limits = limits
+        self.queue = StudyQueue(keys, self.states, now, today, limits or Limits())
         self.summary = Summary()
         self._history: list[_Answered] = []
 
@@ -143,7 +142,9 @@ class StudySession:
         for state in self.states.values():
             if state.due > now:
                 candidates.append(
-                    max(day_start(state.due.astimezone(now.tzinfo)), tomorrow) if state.state == 2 else state.due
+                    max(day_start(state.due.astimezone(now.tzinfo)), tomorrow)
+                    if state.state == 2
+                    else state.due
                 )
         if any(
             (info.id, card) not in self.states

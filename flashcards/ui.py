@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -36,7 +36,8 @@ class Keys:
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stdin
         self.interactive = self.stream.isatty()
-        self._saved: list[object] | None = None
+        self._saved: list[Any] | None = None
+        self._pending = ""
 
     def __enter__(self) -> Keys:
         if self.interactive:
@@ -63,12 +64,14 @@ class Keys:
     def read(self) -> str:
         """``enter``, ``space``, ``eof`` or the key's character (lower-cased)."""
         if self.interactive:
-            data = os.read(self.stream.fileno(), 64).decode(errors="replace")
-            if not data:
-                return "eof"
-            if data.startswith("\x1b"):
-                return "escape"  # arrow keys and the like
-            char = data[0]
+            if not self._pending:
+                self._pending = os.read(self.stream.fileno(), 64).decode(errors="replace")
+                if not self._pending:
+                    return "eof"
+            if self._pending.startswith("\x1b"):
+                self._pending = ""  # arrow keys and the like arrive whole: drop them
+                return "escape"
+            char, self._pending = self._pending[0], self._pending[1:]
         else:
             line = self.stream.readline()
             if not line:
@@ -135,7 +138,11 @@ class StudyScreen:
                 break
         now = self.clock()
         outcomes = self.session.preview(card, now)
-        self._show(card, revealed=True, labels={r: format_interval(s.due - now) for r, s in outcomes.items()})
+        self._show(
+            card,
+            revealed=True,
+            labels={r: format_interval(s.due - now) for r, s in outcomes.items()},
+        )
         while True:
             key = self.keys.read()
             if key in ("q", "eof"):
@@ -210,5 +217,8 @@ class StudyScreen:
         summary = self.session.summary
         spent = _duration(time.monotonic() - self.started)
         self.console.print(
-            Text(f"Answered {summary.answered} cards ({summary.again} Again) in {spent}.")
+            Text(
+                f"Answered {summary.answered} card{'' if summary.answered == 1 else 's'} "
+                f"({summary.again} Again) in {spent}."
+            )
         )

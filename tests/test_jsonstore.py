@@ -22,7 +22,16 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 def answer(store: JsonStore, card: str, rating: int = 3, at: datetime = T0) -> Review:
     before = store.load_states().get(("d", card))
     after = schedule("d", card, before, rating, at)
-    review = Review(f"{card}-{at.timestamp()}", "d", card, rating, at, 1000, 0 if before is None else before.state, after)
+    review = Review(
+        f"{card}-{at.timestamp()}",
+        "d",
+        card,
+        rating,
+        at,
+        1000,
+        0 if before is None else before.state,
+        after,
+    )
     store.record(review, before)
     return review
 
@@ -51,7 +60,7 @@ def test_torn_last_line_is_dropped_with_a_warning_and_kept_aside(tmp_path: Path)
     assert set(states) == {("d", "a"), ("d", "b")}
     assert any("incomplete last line" in n for n in reopened.notices)
     assert log.read_bytes() == whole
-    assert list(tmp_path.glob("reviews.jsonl.torn-*"))[0].read_bytes().startswith(b'{"id":"torn"')
+    assert next(tmp_path.glob("reviews.jsonl.torn-*")).read_bytes().startswith(b'{"id":"torn"')
     # and the next answer lands on a clean line
     answer(reopened, "c")
     assert set(JsonStore(tmp_path).load_states()) == {("d", "a"), ("d", "b"), ("d", "c")}
@@ -59,9 +68,15 @@ def test_torn_last_line_is_dropped_with_a_warning_and_kept_aside(tmp_path: Path)
 
 @pytest.mark.parametrize(
     "bad",
-    [b"this is not json\n", b'{"id":"x","deck":"d","card":"c","rating":9,"reviewed_at":"2026-01-01T00:00:00+00:00"}\n', b"[1,2]\n"],
+    [
+        b"this is not json\n",
+        b'{"id":"x","deck":"d","card":"c","rating":9,"reviewed_at":"2026-01-01T00:00:00+00:00"}\n',
+        b"[1,2]\n",
+    ],
 )
-def test_corruption_stops_with_file_and_line_and_changes_nothing(tmp_path: Path, bad: bytes) -> None:
+def test_corruption_stops_with_file_and_line_and_changes_nothing(
+    tmp_path: Path, bad: bytes
+) -> None:
     store = JsonStore(tmp_path)
     answer(store, "a")
     log = tmp_path / "reviews.jsonl"

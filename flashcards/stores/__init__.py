@@ -72,27 +72,21 @@ def scheme_of(url: str) -> str:
     return url.split(":", 1)[0].lower()
 
 
+# Built-in stores register themselves through ``register`` exactly as any other
+# store would; their modules are imported only when their scheme is asked for, so
+# the JSON store never pays for the DynamoDB one (or boto3).
+_BUILTINS = {"json": "flashcards.stores.jsonstore", "dynamodb": "flashcards.stores.dynamodb"}
+
+
 def open_store(url: str, context: StoreContext) -> Store:
     """Open the store a URL names: ``json``, ``json:/folder`` or ``dynamodb://TABLE``."""
-    _register_builtins()
     scheme = scheme_of(url)
+    if scheme not in _registry and scheme in _BUILTINS:
+        import importlib
+
+        importlib.import_module(_BUILTINS[scheme]).register_store()
     factory = _registry.get(scheme)
     if factory is None:
-        known = ", ".join(sorted(_registry))
+        known = ", ".join(sorted(set(_registry) | set(_BUILTINS)))
         raise UsageError(f"--store {url!r}: unknown kind {scheme!r} (known: {known})")
     return factory(url, context)
-
-
-_builtins: list[bool] = []
-
-
-def _register_builtins() -> None:
-    if _builtins:
-        return
-    _builtins.append(True)
-    # Each built-in registers itself exactly as a third-party store would; the
-    # DynamoDB module imports boto3 only when a store is actually opened.
-    from flashcards.stores import dynamodb, jsonstore
-
-    jsonstore.register_store()
-    dynamodb.register_store()

@@ -82,7 +82,7 @@ class JsonStore:
             current = self._current(review.key)
             if current != expected:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
-            self._append([review.to_dict()])
+            self._append([dict(review.to_dict())])
 
     def undo(self, review: Review, restore: CardState | None) -> None:
         with self._locked():

@@ -1,0 +1,258 @@
+"""Every command through typer's CliRunner, with FLASHCARDS_HOME in a temp folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flashcards.cli import app
+
+MONDAY = "2026-11-23T10:00:00+01:00"
+
+
+def invoke(runner: CliRunner, *args: str, input: str | None = None, now: str = MONDAY):
+    return runner.invoke(app, list(args), input=input, env={"FLASHCARDS_NOW": now})
+
+
+def stats_json(runner: CliRunner, now: str = MONDAY) -> dict:
+    result = invoke(runner, "stats", "--json", now=now)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_list_decks_json_shows_the_builtin_decks(runner: CliRunner) -> None:
+    result = invoke(runner, "list-decks", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"aws-api-gateway", "aws-dynamodb", "dynamoose"}
+    assert rows["aws-api-gateway"]["cards"] == 5
+    assert rows["aws-dynamodb"] | {"path": ""} == {
+        "id": "aws-dynamodb",
+        "name": "AWS DynamoDB",
+        "cards": 3,
+        "new": 3,
+        "due": 0,
+        "learning": 0,
+        "path": "",
+    }
+    assert rows["dynamoose"]["path"].endswith("dynamoose.yaml")
+
+
+def test_list_decks_table(runner: CliRunner) -> None:
+    result = invoke(runner, "list-decks")
+    assert result.exit_code == 0
+    for text in ("aws-api-gateway", "AWS DynamoDB", "Dynamoose", "Learning", "Source"):
+        assert text in result.stdout
+
+
+def test_study_answers_in_line_mode_and_stats_count_them(runner: CliRunner) -> None:
+    # Enter reveals, then 3 (Good), Enter, 1 (Again), then q.
+    result = invoke(runner, "study", "aws-dynamodb", input="\n3\n\n1\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "What is DynamoDB?" in result.stdout
+    assert "Good 10m" in result.stdout and "Again 1m" in result.stdout
+    assert "Answered 2 cards (1 Again)" in result.stdout
+    stats = stats_json(runner)
+    deck = next(d for d in stats["decks"] if d["id"] == "aws-dynamodb")
+    assert (deck["new"], deck["learning"], deck["reviews_today"]) == (1, 2, 2)
+    assert stats["total"]["reviews_today"] == 2
+    assert stats["total"]["cards"] == 10
+
+
+def test_undo_removes_the_answer_from_progress_and_stats(runner: CliRunner) -> None:
+    result = invoke(runner, "study", "dynamoose", input="\n3\n\n4\nu\nu\nq\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Undone.") == 2
+    assert "Answered 0 cards" in result.stdout
+    stats = stats_json(runner)
+    assert stats["total"]["reviews_today"] == 0
+    assert stats["total"]["new"] == 10
+    export = invoke(runner, "progress", "export")
+    assert export.stdout.strip() == ""
+
+
+def test_label_is_exactly_what_the_card_gets(runner: CliRunner) -> None:
+    result = invoke(runner, "study", "dynamoose", input="\n4\nq\n")
+    easy = next(part for part in result.stdout.split("  ") if part.strip().startswith("Easy"))
+    days = int(easy.strip().split()[1].rstrip("d"))
+    # the card answered Easy is due exactly that many days later: not due the day before,
+    # due on the day (the study day starts at 4 a.m.)
+    later = f"2026-11-{23 + days - 1}T10:00:00+01:00"
+    on_day = f"2026-11-{23 + days}T10:00:00+01:00"
+    before = next(d for d in stats_json(runner, later)["decks"] if d["id"] == "dynamoose")
+    after = next(d for d in stats_json(runner, on_day)["decks"] if d["id"] == "dynamoose")
+    assert (before["due_today"], after["due_today"]) == (0, 1)
+
+
+def test_simulated_days_pass_and_cards_come_due(runner: CliRunner) -> None:
+    invoke(runner, "study", "dynamoose", input="\n3\n\n3\n\n3\n\n3\nq\n")
+    rows = json.loads(invoke(runner, "list-decks", "--json").stdout)
+    assert next(r for r in rows if r["id"] == "dynamoose")["learning"] == 0
+    week_later = invoke(runner, "list-decks", "--json", now="2026-12-30T10:00:00+01:00")
+    assert next(r for r in json.loads(week_later.stdout) if r["id"] == "dynamoose")["due"] == 2
+
+
+def test_nothing_due_says_when_the_next_card_is(runner: CliRunner) -> None:
+    invoke(runner, "study", "dynamoose", input="\n4\n\n4\nq\n")
+    result = invoke(runner, "study", "dynamoose", input="")
+    assert result.exit_code == 0
+    assert "Nothing due now." in result.stdout
+    assert "Next card due in" in result.stdout
+
+
+def test_daily_new_limit_across_sessions(runner: CliRunner, deck_folder: Path) -> None:
+    cards = "\n".join(f"  - {{id: c{i}, question: Q{i}, answer: A{i}}}" for i in range(30))
+    (deck_folder / "big.yaml").write_text(f"name: Big\ncards:\n{cards}\n")
+    easy_all = "\n4\n" * 30 + "q\n"
+    first = runner.invoke(
+        app, ["study", "--decks", str(deck_folder)], input=easy_all, env={"FLASHCARDS_NOW": MONDAY}
+    )
+    assert "Answered 20 cards" in first.stdout
+    again = runner.invoke(
+        app, ["study", "--decks", str(deck_folder)], input=easy_all, env={"FLASHCARDS_NOW": MONDAY}
+    )
+    assert "Nothing due now." in again.stdout
+    tomorrow = runner.invoke(
+        app,
+        ["study", "--decks", str(deck_folder)],
+        input=easy_all,
+        env={"FLASHCARDS_NOW": "2026-11-24T10:00:00+01:00"},
+    )
+    assert "Answered 10 cards" in tomorrow.stdout
+
+
+def test_unknown_deck_is_one_line_listing_the_ids(runner: CliRunner) -> None:
+    result = invoke(runner, "study", "nope", input="q\n")
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown deck 'nope'" in result.stderr
+    assert "aws-api-gateway, aws-dynamodb, dynamoose" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_deck_is_reported_and_good_ones_still_listed(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
+    (deck_folder / "bad.yaml").write_text("name: Bad\ncards:\n  - question: q\n    answr: a\n")
+    result = runner.invoke(app, ["list-decks", "--json", "--decks", str(deck_folder)])
+    assert result.exit_code == 1
+    assert [row["id"] for row in json.loads(result.stdout)] == ["good"]
+    assert "bad.yaml:4: unknown card key 'answr'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_decks_from_environment_replace_the_search_path(
+    runner: CliRunner, deck_folder: Path, tmp_path: Path
+) -> None:
+    (deck_folder / "one.yaml").write_text("name: One\ncards:\n  - {question: q, answer: a}\n")
+    single = tmp_path / "two.yml"
+    single.write_text("name: Two\ncards:\n  - {question: q2, answer: a2}\n")
+    env = {"FLASHCARDS_DECKS": f"{deck_folder}:{single}"}
+    rows = json.loads(runner.invoke(app, ["list-decks", "--json"], env=env).stdout)
+    assert [row["id"] for row in rows] == ["one", "two"]
+
+
+def test_user_deck_folder_is_searched(runner: CliRunner, isolated_home: Path) -> None:
+    (isolated_home / "decks").mkdir(parents=True)
+    (isolated_home / "decks" / "mine.yaml").write_text(
+        "name: Mine\ncards:\n  - {question: q, answer: a}\n"
+    )
+    rows = json.loads(runner.invoke(app, ["list-decks", "--json"]).stdout)
+    assert [row["id"] for row in rows][-1] == "mine" and len(rows) == 4
+
+
+def test_markup_and_escapes_in_cards_are_shown_as_text(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    (deck_folder / "x.yaml").write_text(
+        'name: "[red]X[/red]"\ncards:\n  - {question: "Is [bold]this[/bold] \\e[31m red?", answer: "[link=x]no[/link]"}\n'
+    )
+    result = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\nq\n")
+    assert "[red]X[/red]" in result.stdout
+    assert "[bold]this[/bold]" in result.stdout
+    assert "\\x1b[31m" in result.stdout and "\x1b" not in result.stdout
+    assert "[link=x]no[/link]" in result.stdout
+
+
+def test_bad_flashcards_now_is_one_line(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["stats"], env={"FLASHCARDS_NOW": "yesterday"})
+    assert result.exit_code == 1
+    assert "FLASHCARDS_NOW" in result.stderr and "Traceback" not in result.output
+
+
+def test_store_option_json_folder(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "elsewhere"
+    invoke(runner, "study", "dynamoose", "--store", f"json:{folder}", input="\n3\nq\n")
+    assert (folder / "reviews.jsonl").read_text().count("\n") == 1
+    assert stats_json(runner)["total"]["reviews_today"] == 0
+    result = runner.invoke(
+        app, ["stats", "--json", "--store", f"json:{folder}"], env={"FLASHCARDS_NOW": MONDAY}
+    )
+    assert json.loads(result.stdout)["total"]["reviews_today"] == 1
+
+
+def test_unknown_store_kind(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["stats", "--store", "sqlite:/x"])
+    assert result.exit_code == 1 and "unknown kind 'sqlite'" in result.stderr
+
+
+def test_export_import_round_trip(runner: CliRunner, tmp_path: Path) -> None:
+    invoke(runner, "study", input="\n3\n\n1\n\n2\n\n4\nq\n")
+    out = tmp_path / "history.jsonl"
+    assert invoke(runner, "progress", "export", "--out", str(out)).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["rating"] for line in lines] == [3, 1, 2, 4]
+    assert set(lines[0]) >= {"deck", "card", "rating", "reviewed_at", "duration_ms"}
+    other = tmp_path / "other"
+    first = runner.invoke(app, ["progress", "import", str(out), "--store", f"json:{other}"])
+    assert "Imported 4 reviews" in first.stdout
+    second = runner.invoke(app, ["progress", "import", str(out), "--store", f"json:{other}"])
+    assert "Imported 0 reviews (4 already present)" in second.stdout
+    here = stats_json(runner)
+    there = json.loads(
+        runner.invoke(
+            app, ["stats", "--json", "--store", f"json:{other}"], env={"FLASHCARDS_NOW": MONDAY}
+        ).stdout
+    )
+    assert here == there
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "history.jsonl:2: not valid JSON"),
+        (
+            '{"deck": "d", "card": "c", "rating": 7, "reviewed_at": "2026-01-01T00:00:00+00:00"}',
+            "`rating` must be 1, 2, 3 or 4",
+        ),
+        (
+            '{"deck": "d", "card": "c", "rating": 3, "reviewed_at": "2026-01-01T00:00:00"}',
+            "needs a UTC offset",
+        ),
+        (
+            '{"deck": "d", "rating": 3, "reviewed_at": "2026-01-01T00:00:00+00:00"}',
+            "missing field `card`",
+        ),
+    ],
+)
+def test_import_refuses_bad_lines_before_writing(
+    runner: CliRunner, tmp_path: Path, line: str, message: str
+) -> None:
+    good = '{"deck": "d", "card": "c", "rating": 3, "reviewed_at": "2026-01-01T00:00:00+00:00"}'
+    path = tmp_path / "history.jsonl"
+    path.write_text(f"{good}\n{line}\n")
+    result = runner.invoke(app, ["progress", "import", str(path)])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert stats_json(runner)["total"]["new"] == 10
+
+
+def test_help_lists_the_commands(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("study", "list-decks", "stats", "progress"):
+        assert command in result.stdout

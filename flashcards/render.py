@@ -44,9 +44,7 @@ def stats_table(decks: list[DeckStats], total: DeckStats) -> Table:
         "Streak",
     )
     for header in headers:
-        table.add_column(
-            header, justify="left" if header == "Deck" else "right", overflow="fold"
-        )
+        table.add_column(header, justify="left" if header == "Deck" else "right", overflow="fold")
     for index, row in enumerate([*decks, total]):
         table.add_row(
             Text(safe_text(row.id), style="bold" if row is total else ""),

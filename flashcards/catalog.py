@@ -75,7 +75,13 @@ class Catalog:
         info = self.info(deck_id)
         deck = self._cache.read_deck(info) if self._cache else None
         if deck is None:
-            deck = parse_deck(Path(info.path), Path(info.path).read_bytes())
+            path = Path(info.path)
+            try:
+                deck = _load(path, self._cache)
+            except OSError as exc:
+                raise DeckError(f"{path}: cannot read ({exc.strerror})") from None
+            if self._cache:
+                self._cache.save()  # a missing or corrupt cached copy is rebuilt
         self._parsed[deck_id] = deck
         return deck
 
@@ -100,11 +106,9 @@ def open_catalog(search_path: Sequence[Path], cache_folder: Path | None) -> Cata
         try:
             info = cache.lookup(path) if cache else None
             if info is None:
-                deck = parse_deck(path, path.read_bytes())
+                deck = _load(path, cache)
                 parsed[deck_id] = deck
                 info = _info_of(deck)
-                if cache:
-                    cache.remember(path, deck, info)
         except DeckError as exc:
             errors.append(exc)
             failed.setdefault(deck_id, exc)
@@ -118,6 +122,20 @@ def open_catalog(search_path: Sequence[Path], cache_folder: Path | None) -> Cata
     if cache:
         cache.save()
     return Catalog(infos, errors, failed, cache, parsed)
+
+
+def _load(path: Path, cache: _DeckCache | None) -> Deck:
+    """Parse a deck file and remember it in the cache.
+
+    The file is stat-ed before it is read and the cache keeps the digest of the bytes
+    parsed, so a change made while it is being read is seen on the next run.
+    """
+    st = path.stat()
+    data = path.read_bytes()
+    deck = parse_deck(path, data)
+    if cache:
+        cache.remember(path, deck, _info_of(deck), data, st)
+    return deck
 
 
 def _info_of(deck: Deck) -> DeckInfo:
@@ -148,7 +166,7 @@ class _DeckCache:
             data = json.loads((folder / INDEX).read_bytes())
             if data.get("schema") == CACHE_SCHEMA and isinstance(data.get("entries"), dict):
                 self.entries = data["entries"]
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             self.dirty = True  # missing or corrupt: rebuilt as decks are parsed
 
     def lookup(self, path: Path) -> DeckInfo | None:
@@ -178,8 +196,10 @@ class _DeckCache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def remember(self, path: Path, deck: Deck, info: DeckInfo) -> None:
-        data = path.read_bytes()
+    def remember(
+        self, path: Path, deck: Deck, info: DeckInfo, data: bytes, st: os.stat_result
+    ) -> None:
+        """Keep ``deck``, parsed from ``data``, read after ``path`` had the status ``st``."""
         digest = _digest(data)
         key = str(path.resolve())
         content = hashlib.sha1(key.encode()).hexdigest()[:20] + ".json"
@@ -191,7 +211,7 @@ class _DeckCache:
         except OSError:
             return
         self.entries[key] = {
-            "stat": _stat_key(path.stat()),
+            "stat": _stat_key(st),
             "digest": digest,
             "cached_at": time.time_ns(),
             "content": content,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,10 +19,36 @@ MAX_DECK_BYTES = 16 * 1024 * 1024
 DECK_KEYS = ("name", "description", "tags", "cards")
 CARD_KEYS = ("id", "question", "answer", "tags")
 DECK_SUFFIXES = (".yaml", ".yml")
-_ID_PATTERN = re.compile(r"^[^\s/#]+$")
+_ID_PATTERN = re.compile(r"[^\s/#]+")
 
 # libyaml's C loader is ~10x faster; it is optional in PyYAML builds.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KEEP_IMPLICIT = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
+_TEXT_RESOLVERS = {
+    first: kept
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    if (kept := [(tag, regexp) for tag, regexp in resolvers if tag in _KEEP_IMPLICIT])
+}
+
+
+class _Loader(_BaseLoader):
+    """Safe loading where plain scalars stay text: an answer ``0755``, ``1.10`` or ``no``
+    is shown as written, not as 493, 1.1 or false. Empty values are still null, and a
+    key given twice in one mapping is an error rather than silently dropping the first."""
+
+    yaml_implicit_resolvers = _TEXT_RESOLVERS
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key_node.value!r} is given twice", key_node.start_mark
+                    )
+                seen.add(key_node.value)
+        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return result
 
 
 def builtin_deck_folder() -> Path:
@@ -32,7 +59,10 @@ def builtin_deck_folder() -> Path:
 
 
 def deck_files(search_path: Sequence[Path]) -> list[Path]:
-    """Every deck file named by the search path: folders are listed (sorted), files kept."""
+    """Every deck file named by the search path: folders are listed (sorted), files kept.
+
+    A file named twice (say, a folder and a file in it) is kept once, where first named.
+    """
     found: list[Path] = []
     for entry in search_path:
         if entry.is_dir():
@@ -41,7 +71,10 @@ def deck_files(search_path: Sequence[Path]) -> list[Path]:
             )
         elif entry.is_file():
             found.append(entry)
-    return found
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(os.path.abspath(path), path)
+    return list(unique.values())
 
 
 def card_id_from_question(question: str) -> str:
@@ -55,26 +88,44 @@ def parse_deck(path: Path, data: bytes) -> Deck:
     """Build a deck from a file's bytes, or raise ``DeckError`` saying where it is wrong."""
     if len(data) > MAX_DECK_BYTES:
         raise DeckError(
-            f"{path}: {len(data) // 1024 // 1024} MB is over the {MAX_DECK_BYTES // 1024 // 1024} MB "
-            "limit for a deck file; split it into several decks"
+            f"{path}: {len(data):,} bytes is over the {MAX_DECK_BYTES:,}-byte limit "
+            "for a deck file; split it into several decks"
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DeckError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DeckError(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
     try:
         document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise DeckError(_yaml_error(path, exc)) from None
+        raise DeckError(_yaml_error(path, text, exc)) from None
     return _build_deck(path, text, document)
 
 
-def _yaml_error(path: Path, exc: yaml.YAMLError) -> str:
+def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    bad = (
+        yaml.reader.Reader.NON_PRINTABLE.search(text)
+        if isinstance(exc, yaml.reader.ReaderError)
+        else None
+    )
+    if bad:
+        # A reader error has no mark, and the C reader counts in bytes: find the character.
+        code = ord(bad.group())
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        return (
+            f"{path}:{text.count(chr(10), 0, bad.start()) + 1}: malformed YAML (character "
+            f'U+{code:04X} is not allowed; write it as the escape "{escape}" in double quotes)'
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
     problem = getattr(exc, "problem", None) or str(exc)
-    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
+    if isinstance(exc, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
         return f"{where}: YAML tags that build objects are not allowed in decks ({problem.strip()})"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        # e.g. an unclosed quote or bracket is only noticed lines later: say where it began
+        problem = f"{problem}; {context} at line {context_mark.line + 1}"
     return f"{where}: malformed YAML ({problem})"
 
 
@@ -100,7 +151,9 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     tags = _tags(document.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
     raw_cards = document.get("cards")
     if raw_cards is None or raw_cards == []:
-        raise fail("the deck has no cards; add a `cards:` list", "cards" if raw_cards == [] else ())
+        raise fail(
+            "the deck has no cards; add a `cards:` list", *(["cards"] if raw_cards == [] else [])
+        )
     if not isinstance(raw_cards, list):
         raise fail("`cards` must be a list", "cards")
     cards: list[Card] = []
@@ -114,6 +167,7 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
                 f"card id {card.id!r} is used twice (first by card {seen[card.id] + 1})",
                 "cards",
                 index,
+                "id",
             )
         seen[card.id] = index
         cards.append(card)
@@ -148,7 +202,7 @@ def _build_card(deck_id: str, raw: object, fail: Any) -> Card:
         card_id = card_id_from_question(texts["question"])
     elif isinstance(card_id, int) and not isinstance(card_id, bool):
         card_id = str(card_id)
-    if not isinstance(card_id, str) or not _ID_PATTERN.match(card_id):
+    if not isinstance(card_id, str) or not _ID_PATTERN.fullmatch(card_id):
         raise fail("`id` must be text without spaces, '/' or '#'", "id")
     tags = _tags(raw.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
     return Card(deck_id, card_id, texts["question"], texts["answer"], tags)
@@ -189,7 +243,7 @@ def _line_of(text: str, node_path: Sequence[str | int]) -> int:
         child = None
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                if key_node.value == step:
+                if key_node.value == str(step):
                     child = key_node if depth == last else value_node
                     break
         elif (

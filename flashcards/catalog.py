@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashcards.decks import deck_files, parse_deck
+from flashcards.deckpaths import deck_files
 from flashcards.errors import DeckError, UsageError
 from flashcards.fsutil import write_atomically
 from flashcards.model import Card, Deck
@@ -136,6 +136,13 @@ def _load(path: Path, cache: _DeckCache | None) -> Deck:
     if cache:
         cache.remember(path, deck, _info_of(deck), data, st)
     return deck
+
+
+def parse_deck(path: Path, data: bytes) -> Deck:
+    """Parse a deck file; YAML is imported only when some deck has to be read afresh."""
+    from flashcards.decks import parse_deck as parse
+
+    return parse(path, data)
 
 
 def _info_of(deck: Deck) -> DeckInfo:

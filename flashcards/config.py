@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashcards.decks import builtin_deck_folder
+from flashcards.deckpaths import builtin_deck_folder
 from flashcards.errors import UsageError
 
 CONFIG_FILE = "config.toml"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from flashcards.deckpaths import DECK_SUFFIXES, builtin_deck_folder, deck_files
 from flashcards.errors import DeckError
 from flashcards.model import Card, Deck
 
@@ -18,7 +18,6 @@ from flashcards.model import Card, Deck
 MAX_DECK_BYTES = 16 * 1024 * 1024
 DECK_KEYS = ("name", "description", "tags", "cards")
 CARD_KEYS = ("id", "question", "answer", "tags")
-DECK_SUFFIXES = (".yaml", ".yml")
 _ID_PATTERN = re.compile(r"[^\s/#]+")
 
 # libyaml's C loader is ~10x faster; it is optional in PyYAML builds.
@@ -49,32 +48,6 @@ class _Loader(_BaseLoader):
                 seen.add(key_node.value)
         result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return result
-
-
-def builtin_deck_folder() -> Path:
-    """The decks shipped with the package (or the repository's ``decks/`` in a checkout)."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "decks"
-    return packaged if packaged.is_dir() else here.parent / "decks"
-
-
-def deck_files(search_path: Sequence[Path]) -> list[Path]:
-    """Every deck file named by the search path: folders are listed (sorted), files kept.
-
-    A file named twice (say, a folder and a file in it) is kept once, where first named.
-    """
-    found: list[Path] = []
-    for entry in search_path:
-        if entry.is_dir():
-            found.extend(
-                sorted(p for p in entry.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file())
-            )
-        elif entry.is_file():
-            found.append(entry)
-    unique: dict[str, Path] = {}
-    for path in found:
-        unique.setdefault(os.path.abspath(path), path)
-    return list(unique.values())
 
 
 def card_id_from_question(question: str) -> str:
@@ -254,3 +227,12 @@ def _line_of(text: str, node_path: Sequence[str | int]) -> int:
             break
         node, line = child, child.start_mark.line
     return line + 1
+
+
+__all__ = [
+    "DECK_SUFFIXES",
+    "builtin_deck_folder",
+    "card_id_from_question",
+    "deck_files",
+    "parse_deck",
+]

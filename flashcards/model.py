@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 SCHEMA_VERSION = 1
+
+# Card states, numbered as py-fsrs numbers them (a card with no state is new).
+LEARNING, REVIEW, RELEARNING = 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,12 @@ class CardStateDict(TypedDict):
     lapses: int
 
 
-@dataclass(frozen=True)
-class CardState:
+class CardState(NamedTuple):
     """A card's scheduling state once it has been answered at least once.
 
     ``state`` follows py-fsrs: 1 learning, 2 review, 3 relearning. A card with
-    no state is new.
+    no state is new. A named tuple rather than a dataclass: tens of thousands are
+    built on every start, and a tuple is several times cheaper to make.
     """
 
     state: int

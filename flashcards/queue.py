@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fsrs import State
-
-from flashcards.model import CardState, Tally, hour_of
+from flashcards.model import LEARNING, RELEARNING, CardState, Tally, hour_of
 
 CardKey = tuple[str, str]
 ROLLOVER_HOUR = 4
@@ -39,7 +37,7 @@ def next_day_start(now: datetime) -> datetime:
 
 
 def is_learning(state: CardState) -> bool:
-    return state.state in (State.Learning, State.Relearning)
+    return state.state in (LEARNING, RELEARNING)
 
 
 def is_due(state: CardState, now: datetime) -> bool:

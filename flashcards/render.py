@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flashcards.stats import DeckStats
-from flashcards.ui import safe_text
+from flashcards.text import safe_text
 
 
 def deck_table(rows: list[dict[str, object]]) -> Table:

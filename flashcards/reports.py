@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flashcards.catalog import Catalog, DeckInfo
-from flashcards.model import CardState
-from flashcards.queue import is_due, is_learning
-from flashcards.stats import DeckStats, deck_stats, merge_activity, total_stats
+from flashcards.model import REVIEW, CardState
+from flashcards.queue import next_day_start
+from flashcards.stats import RETENTION_DAYS, DeckStats, deck_stats, merge_activity, total_stats
 from flashcards.stores import CardKey, Store
 
 
@@ -17,15 +17,18 @@ def deck_rows(
 ) -> list[dict[str, object]]:
     """One row per deck: id, name, cards, new, due (now), learning, path."""
     rows: list[dict[str, object]] = []
+    end_of_day = next_day_start(now)
     for info in catalog.infos:
         new = due = learning = 0
         for card in info.card_ids:
             state = states.get((info.id, card))
             if state is None:
                 new += 1
-                continue
-            due += is_due(state, now)
-            learning += is_learning(state)
+            elif state.state == REVIEW:
+                due += state.due < end_of_day
+            else:
+                learning += 1
+                due += state.due <= now
         rows.append(
             {
                 "id": info.id,
@@ -45,9 +48,19 @@ def collect_stats(
 ) -> tuple[list[DeckStats], DeckStats]:
     ids = [info.id for info in infos]
     states = store.load_states(ids)
-    activity = store.activity(None, ids)
+    activity = store.activity(now - timedelta(days=RETENTION_DAYS + 1), ids)
+    hours = store.active_hours(ids)
     per_deck = [
-        deck_stats(info.id, info.name, info.card_ids, states, activity.get(info.id, {}), now)
+        deck_stats(
+            info.id,
+            info.name,
+            info.card_ids,
+            states,
+            activity.get(info.id, {}),
+            hours.get(info.id, set()),
+            now,
+        )
         for info in infos
     ]
-    return per_deck, total_stats(per_deck, merge_activity(activity.values()), now)
+    all_hours = set().union(*hours.values()) if hours else set()
+    return per_deck, total_stats(per_deck, merge_activity(activity.values()), all_hours, now)

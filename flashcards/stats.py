@@ -6,9 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from fsrs import State
-
-from flashcards.model import CardState, Tally, hour_of
+from flashcards.model import LEARNING, RELEARNING, REVIEW, CardState, Tally, hour_of
 from flashcards.queue import ROLLOVER_HOUR, day_start, is_due, next_day_start
 
 CardKey = tuple[str, str]
@@ -41,10 +39,12 @@ def deck_stats(
     card_ids: Iterable[str],
     states: Mapping[CardKey, CardState],
     activity: Mapping[int, Tally],
+    hours: Iterable[int],
     now: datetime,
 ) -> DeckStats:
-    """Counts for one deck; ``activity`` is that deck's reviews per UTC hour."""
-    counts = {State.Learning: 0, State.Review: 0, State.Relearning: 0}
+    """Counts for one deck. ``activity`` is that deck's reviews per UTC hour over the
+    last 30 days at least; ``hours`` every UTC hour in which it had a review."""
+    counts = {LEARNING: 0, REVIEW: 0, RELEARNING: 0}
     total = new = due_now = due_today = due_week = 0
     end_today = next_day_start(now)
     end_week = end_today + timedelta(days=6)
@@ -54,7 +54,7 @@ def deck_stats(
         if state is None:
             new += 1
             continue
-        counts[State(state.state)] += 1
+        counts[state.state] += 1
         due_now += is_due(state, now)
         due_today += state.due < end_today
         due_week += state.due < end_week
@@ -63,19 +63,21 @@ def deck_stats(
         name=name,
         cards=total,
         new=new,
-        learning=counts[State.Learning],
-        review=counts[State.Review],
-        relearning=counts[State.Relearning],
+        learning=counts[LEARNING],
+        review=counts[REVIEW],
+        relearning=counts[RELEARNING],
         due_now=due_now,
         due_today=due_today,
         due_7_days=due_week,
         reviews_today=reviews_since(activity, day_start(now)),
         retention_30d=retention(activity, now),
-        streak_days=streak(activity, now),
+        streak_days=streak(hours, now),
     )
 
 
-def total_stats(decks: list[DeckStats], activity: Mapping[int, Tally], now: datetime) -> DeckStats:
+def total_stats(
+    decks: list[DeckStats], activity: Mapping[int, Tally], hours: Iterable[int], now: datetime
+) -> DeckStats:
     """The decks summed; retention and streak come from the merged activity."""
 
     def summed(field: str) -> int:
@@ -94,7 +96,7 @@ def total_stats(decks: list[DeckStats], activity: Mapping[int, Tally], now: date
         due_7_days=summed("due_7_days"),
         reviews_today=summed("reviews_today"),
         retention_30d=retention(activity, now),
-        streak_days=streak(activity, now),
+        streak_days=streak(hours, now),
     )
 
 
@@ -123,17 +125,18 @@ def retention(activity: Mapping[int, Tally], now: datetime) -> float | None:
     return passed / answered if answered else None
 
 
-def study_day_of_hour(hour: int, now: datetime) -> int:
-    """The study day (as an ordinal) of a UTC hour, in the time zone of ``now``."""
-    moment = datetime.fromtimestamp(hour * 3600, tz=now.tzinfo)
-    return (moment - timedelta(hours=ROLLOVER_HOUR)).toordinal()
+def study_day(hour: int, now: datetime) -> int:
+    """The study day (days since the epoch, rolling over at 4 a.m.) of a UTC hour,
+    in the UTC offset of ``now``. Integer arithmetic: stats turn years of hours into days."""
+    offset = int(now.utcoffset().total_seconds()) if now.utcoffset() else 0
+    return (hour * 3600 + offset - ROLLOVER_HOUR * 3600) // 86400
 
 
-def streak(activity: Mapping[int, Tally], now: datetime) -> int:
+def streak(hours: Iterable[int], now: datetime) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
     when today has no review yet)."""
-    days = {study_day_of_hour(h, now) for h, t in activity.items() if t.reviews > 0}
-    today = (now - timedelta(hours=ROLLOVER_HOUR)).toordinal()
+    days = {study_day(h, now) for h in hours}
+    today = study_day(hour_of(now), now)
     day = today if today in days else today - 1
     count = 0
     while day in days:

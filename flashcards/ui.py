@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -20,14 +19,9 @@ from flashcards.errors import StoreError
 from flashcards.model import Card
 from flashcards.scheduling import RATINGS, format_interval
 from flashcards.session import StudySession, Summary, describe_wait
+from flashcards.text import safe_text
 
-# Terminal control characters in a deck are shown, never obeyed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
-
-
-def safe_text(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class Keys:

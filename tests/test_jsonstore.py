@@ -14,7 +14,8 @@ import pytest
 from flashcards.errors import StoreError
 from flashcards.model import Review
 from flashcards.scheduling import replay, schedule
-from flashcards.stores.jsonstore import COMPACT_AFTER_LINES, JsonStore
+from flashcards.stores import jsonstore
+from flashcards.stores.jsonstore import JsonStore
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -89,33 +90,62 @@ def test_corruption_stops_with_file_and_line_and_changes_nothing(
     assert log.read_bytes() == good + bad + good
 
 
-def test_unreadable_snapshot_is_rebuilt_from_the_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["cards", "activity"])
+def test_unreadable_snapshot_is_rebuilt_from_the_log(tmp_path: Path, kind: str) -> None:
     store = JsonStore(tmp_path)
     for card in "abc":
         answer(store, card)
     store.compact()
-    expected = JsonStore(tmp_path).load_states()
-    (tmp_path / "snapshot.json").write_bytes(b"\x00garbage")
+    answer(store, "d", at=T0 + timedelta(hours=1))
+    expected = JsonStore(tmp_path).load_states(), JsonStore(tmp_path).activity()
+    (tmp_path / "snapshot" / f"d.{kind}.json").write_bytes(b"\x00garbage")
     reopened = JsonStore(tmp_path)
-    assert reopened.load_states() == expected
+    assert (reopened.load_states(), reopened.activity()) == expected
     assert any("rebuilt from the review log" in n for n in reopened.notices)
 
 
-def test_compaction_keeps_every_review_and_the_same_states(tmp_path: Path) -> None:
+def test_study_path_reads_only_the_log_past_the_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = JsonStore(tmp_path)
+    for i in range(30):
+        answer(store, f"c{i}")
+    store.compact()
+    answer(store, "late", at=T0 + timedelta(hours=2))
+    starts = []
+    original = JsonStore._read
+
+    def spy(self, start, end, repair=False):
+        starts.append(start.bytes)
+        return original(self, start, end, repair)
+
+    monkeypatch.setattr(JsonStore, "_read", spy)
+    reopened = JsonStore(tmp_path)
+    states = reopened.load_states(["d"])
+    assert len(states) == 31
+    log_size = (tmp_path / "reviews.jsonl").stat().st_size
+    last_line = (tmp_path / "reviews.jsonl").read_bytes().splitlines(keepends=True)[-1]
+    assert starts == [log_size - len(last_line)]
+
+
+def test_compaction_keeps_every_review_and_the_same_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonstore, "COMPACT_AFTER_BYTES", 50_000)
     store = JsonStore(tmp_path)
     at = T0
-    for i in range(COMPACT_AFTER_LINES + 20):
+    for i in range(520):
         answer(store, f"c{i % 40}", rating=(i % 4) + 1, at=at)
         at += timedelta(hours=7)
     before_states = store.load_states()
     before_activity = store.activity()
     store.maintain()
-    assert (tmp_path / "snapshot.json").exists()
+    assert (tmp_path / "snapshot" / "index.json").exists()
     reopened = JsonStore(tmp_path)
     assert reopened.load_states() == before_states
     assert reopened.activity() == before_activity
     reviews = list(reopened.reviews())
-    assert len(reviews) == COMPACT_AFTER_LINES + 20
+    assert len(reviews) == 520
     assert replay(reviews).states == before_states
 
 

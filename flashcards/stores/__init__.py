@@ -38,6 +38,9 @@ class Store(Protocol):
         """Review counts per deck and UTC hour (see ``model.hour_of``), from ``since`` on,
         for the given decks (or all)."""
 
+    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+        """Every UTC hour with at least one standing review, per deck (for streaks)."""
+
     def reviews(self) -> Iterator[Review]:
         """Every review that stands (undone ones excluded), oldest first."""
 

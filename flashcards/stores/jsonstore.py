@@ -5,10 +5,13 @@ Layout of the folder:
 * ``reviews.jsonl`` — the source of truth. One JSON object a line: a review
   (with the card's state after it), an ``undo`` (naming the review taken back
   and the state restored) or a ``set`` (a state recomputed by an import).
-* ``snapshot.json`` — card states and hourly activity as of a byte offset of
-  the log; replaced atomically, never rewritten in place, rebuilt from the log
-  whenever it is missing or unreadable.
+* ``snapshot/`` — per-deck card states and hourly activity as of an offset of
+  the log (see ``snapshot.py``); replaced atomically, never rewritten in place,
+  and ignored (the log is replayed instead) whenever unreadable.
 * ``reviews.lock`` — held while reading the log's tail or appending to it.
+
+Opening a deck reads its snapshot files and the few log lines after them; the
+whole log is read only by export, import and compaction.
 """
 
 from __future__ import annotations
@@ -24,17 +27,25 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from flashcards.errors import ConflictError, StoreError
-from flashcards.fsutil import append_durably, write_atomically
-from flashcards.model import SCHEMA_VERSION, CardState, CardStateDict, Review, Tally, hour_of
+from flashcards.fsutil import append_durably
+from flashcards.model import CardState, Review, Tally, hour_of
 from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
+from flashcards.stores.snapshot import (
+    DeckActivity,
+    Offset,
+    SnapshotFolder,
+    decode_state,
+    encode_state,
+)
 
 LOG = "reviews.jsonl"
-SNAPSHOT = "snapshot.json"
 LOCK = "reviews.lock"
-#: Compact the log into the snapshot once this many lines sit past it.
-COMPACT_AFTER_LINES = 500
+#: Compact the log into the snapshot once this many bytes sit past it (~1,000 answers).
+COMPACT_AFTER_BYTES = 400_000
 LOCK_TIMEOUT_S = 30
+
+CARDS, ACTIVITY = "cards", "activity"
 
 
 class JsonStore:
@@ -51,34 +62,35 @@ class JsonStore:
                 f"{folder}: cannot create the progress folder ({exc.strerror})"
             ) from None
         self.log_path = folder / LOG
-        self.snapshot_path = folder / SNAPSHOT
+        self.snapshot = SnapshotFolder(folder / "snapshot")
         self._lock = FileLock(folder / LOCK, timeout=LOCK_TIMEOUT_S)
-        # In-memory view: raw state dicts per deck, hourly tallies, and how far
-        # into the log (bytes and lines) that view goes.
-        self._cards: dict[str, dict[str, CardStateDict]] = {}
-        self._activity: dict[str, dict[int, Tally]] = {}
-        self._offset = 0
-        self._lines = 0
-        self._snapshot_lines = 0
-        self._loaded = False
+        # What is in memory, per deck, and up to which log offset it is current.
+        self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
+        self._activity: dict[str, DeckActivity] = {}
+        self._pos: dict[tuple[str, str], Offset] = {}
+        self._all: set[str] = set()  # kinds loaded for every deck
+        self._end = Offset()
 
     # -- the Store interface -------------------------------------------------
 
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
         with self._locked():
-            self._catch_up()
+            self._catch_up(CARDS, decks)
         wanted = self._cards.keys() if decks is None else [d for d in decks if d in self._cards]
-        return {
-            (deck, card): CardState.from_dict(raw)
-            for deck in wanted
-            for card, raw in self._cards[deck].items()
-        }
+        out: dict[CardKey, CardState] = {}
+        for deck in wanted:
+            cards = self._cards[deck]
+            for card, raw in cards.items():
+                state = raw if isinstance(raw, CardState) else decode_state(raw)
+                cards[card] = state
+                out[(deck, card)] = state
+        return out
 
     def record(self, review: Review, expected: CardState | None) -> None:
         if review.state is None:
             raise ValueError("a review to record must carry the state after it")
         with self._locked():
-            self._catch_up()
+            self._catch_up(CARDS, [review.deck])
             current = self._current(review.key)
             if current != expected:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
@@ -86,7 +98,7 @@ class JsonStore:
 
     def undo(self, review: Review, restore: CardState | None) -> None:
         with self._locked():
-            self._catch_up()
+            self._catch_up(CARDS, [review.deck])
             current = self._current(review.key)
             if current != review.state:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
@@ -96,34 +108,39 @@ class JsonStore:
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
         with self._locked():
-            self._catch_up()
+            self._catch_up(ACTIVITY, decks)
         first = hour_of(since) if since is not None else None
         wanted = (
             self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
         )
-        return {
-            deck: {h: t for h, t in self._activity[deck].items() if first is None or h >= first}
-            for deck in wanted
-        }
+        return {deck: self._activity[deck].since(first) for deck in wanted}
+
+    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+        with self._locked():
+            self._catch_up(ACTIVITY, decks)
+        wanted = (
+            self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
+        )
+        return {deck: self._activity[deck].hours() for deck in wanted}
 
     def reviews(self) -> Iterator[Review]:
         with self._locked():
-            self._catch_up()
-            end = self._offset
-        undone = {line["undo"] for line, _ in self._read_lines(0, end) if "undo" in line}
-        for line, _ in self._read_lines(0, end):
+            end = self._log_end()
+        undone = {line["undo"] for line, _, _ in self._read(Offset(), end) if "undo" in line}
+        for line, _, _ in self._read(Offset(), end):
             if "undo" not in line and "set" not in line and line["id"] not in undone:
                 yield Review.from_dict(line)  # type: ignore[arg-type]
 
     def import_reviews(self, reviews: list[Review]) -> int:
         with self._locked():
-            self._catch_up()
+            self._catch_up(CARDS, None)
+            self._catch_up(ACTIVITY, None)
+            end = self._end
             known: set[str] = set()
             undone: set[str] = set()
             history: dict[CardKey, list[Review]] = {}
-            incoming = {r.id: r for r in reviews}
             touched = {r.key for r in reviews}
-            for line, _ in self._read_lines(0, self._offset):
+            for line, _, _ in self._read(Offset(), end):
                 if "undo" in line:
                     undone.add(line["undo"])
                 elif "set" not in line:
@@ -132,16 +149,14 @@ class JsonStore:
                         history.setdefault((line["deck"], line["card"]), []).append(
                             Review.from_dict(line)  # type: ignore[arg-type]
                         )
-            fresh = [r for r in incoming.values() if r.id not in known]
+            fresh = list({r.id: r for r in reviews if r.id not in known}.values())
             if not fresh:
                 return 0
-            fresh_keys = {r.key for r in fresh}
-            standing = [r for key in fresh_keys for r in history.get(key, []) if r.id not in undone]
+            keys = {r.key for r in fresh}
+            standing = [r for key in keys for r in history.get(key, []) if r.id not in undone]
             replayed = replay(standing + fresh)
             fresh_ids = {r.id for r in fresh}
-            lines: list[dict[str, Any]] = [
-                dict(r.to_dict()) for r in replayed.reviews if r.id in fresh_ids
-            ]
+            lines = [dict(r.to_dict()) for r in replayed.reviews if r.id in fresh_ids]
             last_written = {(line["deck"], line["card"]): line["state"] for line in lines}
             for key, state in replayed.states.items():
                 if last_written.get(key) != state.to_dict():
@@ -153,19 +168,24 @@ class JsonStore:
             return len(fresh)
 
     def maintain(self) -> None:
-        if self._lines - self._snapshot_lines >= COMPACT_AFTER_LINES:
+        """Compact when enough of the log sits past the snapshot."""
+        index, _ = self.snapshot.read_index()
+        try:
+            size = self.log_path.stat().st_size
+        except FileNotFoundError:
+            return
+        if size - index.bytes >= COMPACT_AFTER_BYTES:
             self.compact()
 
     def compact(self) -> None:
-        """Write the snapshot as of the end of the log, atomically."""
+        """Write the snapshot as of the end of the log, atomically, file by file."""
         with self._locked():
-            self._catch_up()
             self._compact()
 
     def close(self) -> None:
         pass
 
-    # -- internals -----------------------------------------------------------
+    # -- reading -------------------------------------------------------------
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -180,69 +200,101 @@ class JsonStore:
 
     def _current(self, key: CardKey) -> CardState | None:
         raw = self._cards.get(key[0], {}).get(key[1])
-        return CardState.from_dict(raw) if raw is not None else None
+        if raw is None or isinstance(raw, CardState):
+            return raw
+        return decode_state(raw)
 
-    def _catch_up(self) -> None:
-        """Bring the in-memory view up to the end of the log. Caller holds the lock."""
-        if not self._loaded:
-            self._read_snapshot()
-            self._loaded = True
+    def _log_end(self) -> Offset:
         try:
             size = self.log_path.stat().st_size
         except FileNotFoundError:
             size = 0
-        if size < self._offset:
-            raise StoreError(
-                f"{self.log_path}: the log is shorter than the snapshot says; "
-                f"restore it from a backup or remove {self.snapshot_path} to rebuild"
-            )
-        if size == self._offset:
-            return
-        for line, end in self._read_lines(self._offset, size, repair=True):
-            self._apply(line)
-            self._offset = end
-            self._lines += 1
+        if size == self._end.bytes:
+            return self._end
+        if size < self._end.bytes:
+            raise StoreError(f"{self.log_path}: the log got shorter while in use; restore it")
+        # Count lines only when needed (for messages), from the last known end.
+        return Offset(size, -1)
 
-    def _read_snapshot(self) -> None:
-        try:
-            data = json.loads(self.snapshot_path.read_bytes())
-            if data.get("schema") != SCHEMA_VERSION:
-                raise ValueError("unknown schema")
-            cards = data["cards"]
-            activity = {
-                deck: {int(h): Tally(*counts) for h, counts in hours.items()}
-                for deck, hours in data["activity"].items()
-            }
-            offset, lines = int(data["log_bytes"]), int(data["log_lines"])
-        except FileNotFoundError:
-            return
-        except (ValueError, KeyError, TypeError, AttributeError):
-            # The snapshot is only a cache: start from the log instead.
-            self.notices.append(f"{self.snapshot_path}: unreadable, rebuilt from the review log")
-            return
-        self._cards, self._activity = cards, activity
-        self._offset, self._lines, self._snapshot_lines = offset, lines, lines
+    def _catch_up(self, kind: str, decks: Collection[str] | None) -> None:
+        """Load the snapshot of ``kind`` for the decks (all when ``None``) and apply
+        the log lines after it. The caller holds the lock."""
+        index, files = self.snapshot.read_index()
+        wanted = set(self.snapshot.decks()) if decks is None else set(decks)
+        for deck in wanted:
+            if (deck, kind) not in self._pos:
+                self._load(deck, kind, index, files)
+        if decks is None:
+            self._all.add(kind)
+        positions = [pos for (deck, k), pos in self._pos.items() if k == kind and deck in wanted]
+        start = min([*positions, index] if decks is None else positions or [index])
+        for line, begin, _ in self._read(start, None, repair=True):
+            deck = line["deck"]
+            if (deck, kind) not in self._pos and kind in self._all:
+                self._fresh(deck, kind, index)
+            pos = self._pos.get((deck, kind))
+            if pos is not None and begin.bytes >= pos.bytes:
+                self._apply(line, kind)
+        # Every deck whose position was at or past ``start`` has now seen every line.
+        for key, pos in self._pos.items():
+            if key[1] == kind and pos.bytes >= start.bytes:
+                self._pos[key] = self._end
 
-    def _read_lines(
-        self, start: int, end: int, repair: bool = False
-    ) -> Iterator[tuple[dict[str, Any], int]]:
-        """Parse the log between two byte offsets, yielding each object and the
-        offset just past it. A torn last line (no newline at the end of the file)
-        is set aside when ``repair`` is on; any other bad line stops everything."""
+    def _load(self, deck: str, kind: str, index: Offset, files: dict[str, int]) -> None:
+        found = self.snapshot.read(deck, kind)
+        if found is None:
+            if deck in files:
+                self.notices.append(
+                    f"{self.snapshot.folder}: the {kind} of deck {deck!r} were unreadable; "
+                    "rebuilt from the review log"
+                )
+                self._fresh(deck, kind, Offset())
+            else:
+                self._fresh(deck, kind, index)
+            return
+        offset, payload = found
+        if files.get(deck) == offset.bytes and index.bytes > offset.bytes:
+            offset = index  # nothing for this deck between its files and the index
+        if kind == CARDS:
+            self._cards[deck] = dict(payload)
+        else:
+            self._activity[deck] = DeckActivity(flat=list(payload))
+        self._pos[(deck, kind)] = offset
+
+    def _fresh(self, deck: str, kind: str, start: Offset) -> None:
+        if kind == CARDS:
+            self._cards[deck] = {}
+        else:
+            self._activity[deck] = DeckActivity()
+        self._pos[(deck, kind)] = start
+
+    def _read(
+        self, start: Offset, end: Offset | None, repair: bool = False
+    ) -> Iterator[tuple[dict[str, Any], Offset, Offset]]:
+        """Parse the log from ``start`` (to ``end``, or the end of the file), yielding
+        each object with the offsets before and after it. A torn last line (no newline
+        at the end of the file) is set aside when ``repair`` is on; any other bad line
+        stops everything with the file and line number."""
         try:
             with open(self.log_path, "rb") as handle:
-                handle.seek(start)
-                data = handle.read(end - start)
+                if start.bytes > os.fstat(handle.fileno()).st_size:
+                    raise StoreError(
+                        f"{self.log_path}: shorter than its snapshot says; restore the log "
+                        f"from a backup or remove {self.snapshot.folder} to rebuild from it"
+                    )
+                handle.seek(start.bytes)
+                data = handle.read() if end is None else handle.read(end.bytes - start.bytes)
         except FileNotFoundError:
             return
-        lineno = self._lines if start == self._offset else 0
-        position = start
+        position, lineno = start.bytes, start.lines
+        limit = start.bytes + len(data)
         for raw in data.splitlines(keepends=True):
-            lineno += 1
-            if not raw.endswith(b"\n") and position + len(raw) == end:
-                if repair:
+            before = Offset(position, lineno)
+            if not raw.endswith(b"\n"):
+                if repair and end is None:
                     self._set_aside_torn_tail(position, raw)
-                return
+                break
+            lineno += 1
             try:
                 line = json.loads(raw)
                 _check_line(line)
@@ -252,7 +304,9 @@ class JsonStore:
                     "fix or remove that line — the file was left untouched"
                 ) from None
             position += len(raw)
-            yield line, position
+            yield line, before, Offset(position, lineno)
+        if end is None and position <= limit:
+            self._end = Offset(position, lineno)
 
     def _set_aside_torn_tail(self, position: int, raw: bytes) -> None:
         """A crash mid-append leaves half a line; keep its bytes aside and cut it off."""
@@ -265,55 +319,70 @@ class JsonStore:
             f"{self.log_path}: dropped an incomplete last line left by a crash (kept in {aside.name})"
         )
 
-    def _apply(self, line: dict[str, Any]) -> None:
+    def _apply(self, line: dict[str, Any], kind: str) -> None:
         deck, card = line["deck"], line["card"]
-        state = line.get("state")
-        if "undo" in line:
-            undone = Review(
-                id=line["undo"],
-                deck=deck,
-                card=card,
-                rating=line["rating"],
-                reviewed_at=datetime.fromisoformat(line["reviewed_at"]),
-                duration_ms=None,
-                before=line["before"],
-            )
-            self._tally(undone, -1)
-        elif "set" not in line:
-            self._tally(Review.from_dict(line), 1)  # type: ignore[arg-type]
-        cards = self._cards.setdefault(deck, {})
-        if state is None:
-            cards.pop(card, None)
-        else:
-            cards[card] = state
+        if kind == CARDS:
+            state = line.get("state")
+            cards = self._cards[deck]
+            if state is None:
+                cards.pop(card, None)
+            else:
+                cards[card] = CardState.from_dict(state)
+            return
+        if "set" in line:
+            return
+        sign = -1 if "undo" in line else 1
+        review = Review(
+            id="",
+            deck=deck,
+            card=card,
+            rating=line["rating"],
+            reviewed_at=datetime.fromisoformat(line["reviewed_at"]),
+            duration_ms=None,
+            before=line["before"],
+        )
+        extra = self._activity[deck].extra
+        extra.setdefault(hour_of(review.reviewed_at), Tally()).add(review, sign)
 
-    def _tally(self, review: Review, sign: int) -> None:
-        hours = self._activity.setdefault(review.deck, {})
-        hours.setdefault(hour_of(review.reviewed_at), Tally()).add(review, sign)
+    # -- writing -------------------------------------------------------------
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
+        """Append lines durably and apply them to what is in memory. Caller holds the
+        lock and has caught up, so memory is current up to the old end of the log."""
         payload = b"".join(
             json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in lines
         )
         append_durably(self.log_path, payload)
         for line in lines:
-            self._apply(line)
-            self._lines += 1
-        self._offset += len(payload)
+            for kind in (CARDS, ACTIVITY):
+                if (line["deck"], kind) not in self._pos and kind in self._all:
+                    self._fresh(line["deck"], kind, self._end)
+                if (line["deck"], kind) in self._pos:
+                    self._apply(line, kind)
+        old_end = self._end
+        self._end = Offset(old_end.bytes + len(payload), old_end.lines + len(lines))
+        for key, pos in self._pos.items():
+            if pos == old_end:
+                self._pos[key] = self._end
 
     def _compact(self) -> None:
-        data = {
-            "schema": SCHEMA_VERSION,
-            "log_bytes": self._offset,
-            "log_lines": self._lines,
-            "cards": self._cards,
-            "activity": {
-                deck: {str(h): t.as_list() for h, t in hours.items()}
-                for deck, hours in self._activity.items()
-            },
-        }
-        write_atomically(self.snapshot_path, json.dumps(data, separators=(",", ":")).encode())
-        self._snapshot_lines = self._lines
+        self._catch_up(CARDS, None)
+        self._catch_up(ACTIVITY, None)
+        _, files = self.snapshot.read_index()
+        end = self._end
+        for deck in set(self._cards) | set(self._activity):
+            if files.get(deck) == end.bytes:
+                continue
+            cards = {
+                card: encode_state(raw) if isinstance(raw, CardState) else raw
+                for card, raw in self._cards.get(deck, {}).items()
+            }
+            self.snapshot.write(deck, CARDS, end, cards)
+            flat = self._activity.get(deck, DeckActivity()).merged_flat()
+            self.snapshot.write(deck, ACTIVITY, end, flat)
+            self._activity[deck] = DeckActivity(flat=flat)
+            files[deck] = end.bytes
+        self.snapshot.write_index(end, files)
 
 
 def _check_line(line: Any) -> None:
@@ -322,10 +391,11 @@ def _check_line(line: Any) -> None:
     for key in ("deck", "card"):
         if not isinstance(line[key], str):
             raise ValueError(f"{key} is not text")
-    if "undo" not in line and "set" not in line:
-        if line["rating"] not in (1, 2, 3, 4):
-            raise ValueError("rating is not 1-4")
-        datetime.fromisoformat(line["reviewed_at"])
+    if "set" in line:
+        return
+    if line["rating"] not in (1, 2, 3, 4):
+        raise ValueError("rating is not 1-4")
+    datetime.fromisoformat(line["reviewed_at"])
 
 
 def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:

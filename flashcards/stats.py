@@ -128,7 +128,8 @@ def retention(activity: Mapping[int, Tally], now: datetime) -> float | None:
 def study_day(hour: int, now: datetime) -> int:
     """The study day (days since the epoch, rolling over at 4 a.m.) of a UTC hour,
     in the UTC offset of ``now``. Integer arithmetic: stats turn years of hours into days."""
-    offset = int(now.utcoffset().total_seconds()) if now.utcoffset() else 0
+    utc_offset = now.utcoffset()
+    offset = int(utc_offset.total_seconds()) if utc_offset is not None else 0
     return (hour * 3600 + offset - ROLLOVER_HOUR * 3600) // 86400
 
 

@@ -9,7 +9,6 @@ A cache that cannot be read is ignored and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -161,6 +160,8 @@ def _stat_key(st: os.stat_result) -> list[int]:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib  # only when a deck is new, changed or racy
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -209,7 +210,7 @@ class _DeckCache:
         """Keep ``deck``, parsed from ``data``, read after ``path`` had the status ``st``."""
         digest = _digest(data)
         key = str(path.resolve())
-        content = hashlib.sha1(key.encode()).hexdigest()[:20] + ".json"
+        content = _digest(key.encode())[:20] + ".json"
         cards = [[c.id, c.question, c.answer, list(c.tags)] for c in deck.cards]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

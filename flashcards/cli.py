@@ -38,9 +38,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: the rich help renderer imports a Markdown parser and costs ~40 ms
+    # on every `--help`, half again the start-up of the whole program.
+    rich_markup_mode=None,
 )
 progress_app = typer.Typer(
-    cls=_Commands, help="Move review history between stores.", no_args_is_help=True
+    cls=_Commands,
+    help="Move review history between stores.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(progress_app, name="progress")
 

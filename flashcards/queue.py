@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flashcards.days import day_start, next_day_start
 from flashcards.model import LEARNING, RELEARNING, CardState, Tally, hour_of
 
 CardKey = tuple[str, str]
-ROLLOVER_HOUR = 4
 LEARN_AHEAD = timedelta(minutes=20)
 
 
@@ -24,16 +24,6 @@ LEARN_AHEAD = timedelta(minutes=20)
 class Limits:
     new_per_day: int = 20
     reviews_per_day: int = 200
-
-
-def day_start(now: datetime) -> datetime:
-    """The start of the study day ``now`` falls in (4 a.m. local time)."""
-    start = now.replace(hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
-    return start if now >= start else start - timedelta(days=1)
-
-
-def next_day_start(now: datetime) -> datetime:
-    return day_start(now) + timedelta(days=1)
 
 
 def is_learning(state: CardState) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 
-from flashcards.stats import DeckStats
 from flashcards.text import safe_text
+
+if TYPE_CHECKING:
+    from flashcards.stats import DeckStats
 
 
 def deck_table(rows: list[dict[str, object]]) -> Table:

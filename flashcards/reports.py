@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
+from flashcards.days import next_day_start
 from flashcards.model import REVIEW, CardState
-from flashcards.queue import next_day_start
-from flashcards.stats import RETENTION_DAYS, DeckStats, deck_stats, merge_activity, total_stats
 from flashcards.stores import CardKey, Store
+
+if TYPE_CHECKING:
+    from flashcards.stats import DeckStats
 
 
 def deck_rows(
@@ -46,6 +49,8 @@ def deck_rows(
 def collect_stats(
     store: Store, infos: list[DeckInfo], now: datetime
 ) -> tuple[list[DeckStats], DeckStats]:
+    from flashcards.stats import RETENTION_DAYS, deck_stats, merge_activity, total_stats
+
     ids = [info.id for info in infos]
     states = store.load_states(ids)
     activity = store.activity(now - timedelta(days=RETENTION_DAYS + 1), ids)

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from flashcards.days import ROLLOVER_HOUR, day_start, next_day_start
 from flashcards.model import LEARNING, RELEARNING, REVIEW, CardState, Tally, hour_of
-from flashcards.queue import ROLLOVER_HOUR, day_start, is_due, next_day_start
+from flashcards.queue import is_due
 
 CardKey = tuple[str, str]
 RETENTION_DAYS = 30

@@ -60,6 +60,12 @@ def test_deck_stats_counts_states_and_what_is_due() -> None:
     }
     today = {hour_of(NOW): tally((2, 3), (0, 3))}
     stats = deck_stats("d", "D", ["a", "b", "c", "e", "f", "g"], states, today, {hour_of(NOW)}, NOW)
-    assert (stats.cards, stats.new, stats.learning, stats.review, stats.relearning) == (6, 1, 1, 3, 1)
+    assert (stats.cards, stats.new, stats.learning, stats.review, stats.relearning) == (
+        6,
+        1,
+        1,
+        3,
+        1,
+    )
     assert (stats.due_now, stats.due_today, stats.due_7_days) == (3, 4, 5)
     assert stats.reviews_today == 2 and stats.streak_days == 1 and stats.retention_30d == 1.0

@@ -24,12 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from flashcards.errors import ConflictError, StoreError
 from flashcards.fsutil import append_durably
 from flashcards.model import CardState, Review, Tally, hour_of
-from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.snapshot import (
     DeckActivity,
@@ -63,7 +60,8 @@ class JsonStore:
             ) from None
         self.log_path = folder / LOG
         self.snapshot = SnapshotFolder(folder / "snapshot")
-        self._lock = FileLock(folder / LOCK, timeout=LOCK_TIMEOUT_S)
+        self._lock: Any = None  # a filelock.FileLock, made when first written
+        self._torn = False
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
         self._activity: dict[str, DeckActivity] = {}
@@ -74,8 +72,7 @@ class JsonStore:
     # -- the Store interface -------------------------------------------------
 
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
-        with self._locked():
-            self._catch_up(CARDS, decks)
+        self._read_up(CARDS, decks)
         wanted = self._cards.keys() if decks is None else [d for d in decks if d in self._cards]
         out: dict[CardKey, CardState] = {}
         for deck in wanted:
@@ -107,8 +104,7 @@ class JsonStore:
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
-        with self._locked():
-            self._catch_up(ACTIVITY, decks)
+        self._read_up(ACTIVITY, decks)
         first = hour_of(since) if since is not None else None
         wanted = (
             self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
@@ -116,16 +112,14 @@ class JsonStore:
         return {deck: self._activity[deck].since(first) for deck in wanted}
 
     def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
-        with self._locked():
-            self._catch_up(ACTIVITY, decks)
+        self._read_up(ACTIVITY, decks)
         wanted = (
             self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
         )
         return {deck: self._activity[deck].hours() for deck in wanted}
 
     def reviews(self) -> Iterator[Review]:
-        with self._locked():
-            end = self._log_end()
+        end = self._log_end()
         undone = {line["undo"] for line, _, _ in self._read(Offset(), end) if "undo" in line}
         for line, _, _ in self._read(Offset(), end):
             if "undo" not in line and "set" not in line and line["id"] not in undone:
@@ -154,6 +148,8 @@ class JsonStore:
                 return 0
             keys = {r.key for r in fresh}
             standing = [r for key in keys for r in history.get(key, []) if r.id not in undone]
+            from flashcards.scheduling import replay  # FSRS is needed only to import
+
             replayed = replay(standing + fresh)
             fresh_ids = {r.id for r in fresh}
             lines = [dict(r.to_dict()) for r in replayed.reviews if r.id in fresh_ids]
@@ -187,8 +183,21 @@ class JsonStore:
 
     # -- reading -------------------------------------------------------------
 
+    def _read_up(self, kind: str, decks: Collection[str] | None) -> None:
+        """Catch up for reading. Appends are whole lines, so readers need no lock; only
+        a line without its newline at the end (a write under way, or a crash) sends the
+        reader to take the lock, which tells the two apart and repairs a torn tail."""
+        self._catch_up(kind, decks, repair=False)
+        if self._torn:
+            with self._locked():
+                self._catch_up(kind, decks)
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout  # only writers pay for importing it
+
+        if self._lock is None:
+            self._lock = FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S)
         try:
             with self._lock:
                 yield
@@ -216,9 +225,9 @@ class JsonStore:
         # Count lines only when needed (for messages), from the last known end.
         return Offset(size, -1)
 
-    def _catch_up(self, kind: str, decks: Collection[str] | None) -> None:
+    def _catch_up(self, kind: str, decks: Collection[str] | None, repair: bool = True) -> None:
         """Load the snapshot of ``kind`` for the decks (all when ``None``) and apply
-        the log lines after it. The caller holds the lock."""
+        the log lines after it. With ``repair`` the caller holds the lock."""
         index, files = self.snapshot.read_index()
         wanted = set(self.snapshot.decks()) if decks is None else set(decks)
         for deck in wanted:
@@ -228,7 +237,8 @@ class JsonStore:
             self._all.add(kind)
         positions = [pos for (deck, k), pos in self._pos.items() if k == kind and deck in wanted]
         start = min([*positions, index] if decks is None else positions or [index])
-        for line, begin, _ in self._read(start, None, repair=True):
+        self._torn = False
+        for line, begin, _ in self._read(start, None, repair=repair):
             deck = line["deck"]
             if (deck, kind) not in self._pos and kind in self._all:
                 self._fresh(deck, kind, index)
@@ -293,6 +303,8 @@ class JsonStore:
             if not raw.endswith(b"\n"):
                 if repair and end is None:
                     self._set_aside_torn_tail(position, raw)
+                else:
+                    self._torn = True
                 break
             lineno += 1
             try:

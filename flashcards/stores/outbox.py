@@ -17,7 +17,7 @@ from typing import Any
 from filelock import FileLock
 
 from flashcards.errors import StoreError
-from flashcards.stores.jsonstore import write_atomically
+from flashcards.fsutil import fsync_dir, write_atomically
 
 LOCK_TIMEOUT_S = 30
 
@@ -45,7 +45,7 @@ class Outbox:
                     handle.flush()
                     os.fsync(handle.fileno())
                 if new_file:
-                    _fsync_dir(self.path.parent)
+                    fsync_dir(self.path.parent)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot keep the answer ({exc.strerror})") from None
 
@@ -72,7 +72,7 @@ class Outbox:
                 write_atomically(self.path, data)
             else:
                 self.path.unlink(missing_ok=True)
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
 
     def _read(self) -> list[Entry]:
         try:
@@ -88,11 +88,3 @@ class Outbox:
             if isinstance(entry, dict):
                 out.append(entry)
         return out
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from flashcards.fsutil import write_atomically
@@ -30,8 +30,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INDEX = "index.json"
 
 
-@dataclass(frozen=True, order=True)
-class Offset:
+class Offset(NamedTuple):
     """A position in the log: bytes from the start and the number of whole lines before it."""
 
     bytes: int = 0

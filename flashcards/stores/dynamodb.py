@@ -1,0 +1,745 @@
+"""Progress in one DynamoDB table, shared by several learners (see docs/dynamodb.md).
+
+Items, by (pk, sk), with P the URL-quoted profile, D a deck id and C a URL-quoted card id:
+
+* (P, "deck#D") — one per deck: the profile's deck list, and ``chk``, a review time up
+  to which every review of the deck is known to be applied to its card items.
+* (P#D, "card#C") — a card's state ``s`` (JSON, absent once undone back to new), its
+  version ``v`` (every card write is conditional on it) and ``n``, the highest review
+  slot its state includes.
+* (P#D, "rev#C#00000007") — the card's 7th review: ``r`` (the review as JSON) and
+  ``t`` ("<UTC time>#<id>"), the sort key of the local secondary index ``by_time``.
+
+An answer is two writes and no transaction: the review goes into the card's next slot
+(conditional on the slot being free: this is where two writers of one card meet), then
+the card item (conditional on its version). Whoever finds a slot or version taken
+rebuilds the card by replaying its log. A crash between the two writes leaves a review
+in a slot above the card's ``n``: loading scans the deck's reviews newer than ``chk`` and
+repairs such cards. When DynamoDB cannot be reached mid-session, answers go to a local
+outbox (``outbox.py``) that the next open sends first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from flashcards.clock import now
+from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
+from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.scheduling import replay
+from flashcards.stores import CardKey, StoreContext, register
+from flashcards.stores.outbox import Entry, Outbox
+
+INDEX = "by_time"
+#: Reviews younger than this may still be on their way to their card item.
+IN_FLIGHT = timedelta(hours=1)
+LOCAL_REGION = "us-east-1"
+TRIES = 10
+THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+REJECTED = {
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "AccessDeniedException",
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+}
+
+
+class _Outage(Exception):
+    """DynamoDB cannot be used right now."""
+
+    def __init__(self, what: str, hint: str) -> None:
+        super().__init__(f"{what}; {hint}")
+        self.what = what
+
+
+class _Taken(Exception):
+    """A conditional write found the item not as expected."""
+
+
+class _Failed(StoreError):
+    """DynamoDB refused a request for a reason other than an outage."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class _Card:
+    state: CardState | None
+    v: int = 0  # 0: no item yet
+    n: int = 0
+
+
+class DynamoStore:
+    """Progress in a DynamoDB table (see the module docstring)."""
+
+    def __init__(self, url: str, context: StoreContext) -> None:
+        self.client, self.table, self.endpoint = _connect(url)
+        self._p = quote(context.profile, safe="")
+        self.location = f"DynamoDB table {self.table} at {self.endpoint}"
+        self.notices: list[str] = []
+        digest = hashlib.sha256(self.endpoint.encode()).hexdigest()[:10]
+        self.outbox = Outbox(context.home / "outbox" / f"{self.table}-{self._p}-{digest}.jsonl")
+        self._cards: dict[CardKey, _Card] = {}
+        self._loaded: set[str] = set()  # decks whose every card item is in _cards
+        self._decks: dict[str, str] = {}  # deck -> chk, for every deck item known
+        self._listed = False  # whether _decks holds every deck of the profile
+        self._advance: dict[str, str] = {}  # deck -> chk that maintain() may write
+        self._slots: dict[str, int] = {}  # review id -> slot, for undo
+        # Reviews from the last activity() query (first hour, decks, reviews by id), kept
+        # up to date with this store's own writes: what activity() answers from offline.
+        self._seen: tuple[int | None, set[str] | None, dict[str, Review]] | None = None
+        self._offline: str | None = None
+        try:
+            self._ensure_table()
+            self._send_outbox()
+        except _Outage as exc:
+            raise StoreUnavailable(f"{self.location}: {exc}") from None
+
+    # -- the Store interface -------------------------------------------------
+
+    def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
+        if self._offline is None:
+            try:
+                known = self._deck_items()
+                for deck in known if decks is None else [d for d in decks if d in known]:
+                    self._load_deck(deck, known[deck])
+                self._loaded.update(decks or ())  # a deck without an item has no cards
+            except _Outage as exc:
+                self._go_offline(exc.what)
+        if self._offline and not (self._listed and self._loaded.issuperset(decks or ())):
+            raise StoreUnavailable(f"{self.location}: {self._offline}")
+        states: dict[CardKey, CardState | None] = {k: c.state for k, c in self._cards.items()}
+        for entry in self.outbox.entries():
+            review = Review.from_dict(entry["review"])
+            if entry["op"] == "undo":
+                restore = entry.get("restore")
+                states[review.key] = CardState.from_dict(restore) if restore else None
+            elif (old := states.get(review.key)) is None or _before(old, review):
+                states[review.key] = review.state
+        return {
+            k: s for k, s in states.items() if s is not None and (decks is None or k[0] in decks)
+        }
+
+    def record(self, review: Review, expected: CardState | None) -> None:
+        if review.state is None:
+            raise ValueError("a review to record must carry the state after it")
+        if self._offline is None:
+            try:
+                return self._record(review, expected)
+            except _Outage as exc:
+                self._go_offline(exc.what)
+        self._keep({"op": "record", "review": review.to_dict()}, review, expected, review.state)
+
+    def undo(self, review: Review, restore: CardState | None) -> None:
+        if self._offline is None:
+            try:
+                return self._undo(review, restore)
+            except _Outage as exc:
+                self._go_offline(exc.what)
+        entry = {
+            "op": "undo",
+            "review": review.to_dict(),
+            "restore": restore.to_dict() if restore else None,
+        }
+        self._keep(entry, review, review.state, restore)
+
+    def activity(
+        self, since: datetime | None = None, decks: Collection[str] | None = None
+    ) -> dict[str, dict[int, Tally]]:
+        first = hour_of(since) if since is not None else None
+        out: dict[str, dict[int, Tally]] = {}
+        for review in self._standing(first, decks):
+            hour = hour_of(review.reviewed_at)
+            if (decks is None or review.deck in decks) and (first is None or hour >= first):
+                out.setdefault(review.deck, {}).setdefault(hour, Tally()).add(review)
+        return out
+
+    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+        out: dict[str, set[int]] = {}
+        for review in self._standing(None, decks):
+            if decks is None or review.deck in decks:
+                out.setdefault(review.deck, set()).add(hour_of(review.reviewed_at))
+        return out
+
+    def reviews(self) -> Iterator[Review]:
+        yield from sorted(self._standing(None, None), key=lambda r: (r.reviewed_at, r.id))
+
+    def import_reviews(self, reviews: list[Review]) -> int:
+        try:
+            return self._merge(reviews, [])
+        except _Outage as exc:
+            raise StoreUnavailable(f"{self.location}: {exc}") from None
+
+    def maintain(self) -> None:
+        """Move each loaded deck's checkpoint forward so the next load scans less."""
+        if self._offline:
+            return
+        for deck, chk in list(self._advance.items()):
+            with contextlib.suppress(_Taken, _Outage):
+                self._call(
+                    "update_item",
+                    Key=_key(self._p, f"deck#{deck}"),
+                    UpdateExpression="SET chk = :c",
+                    ConditionExpression="chk < :c",
+                    ExpressionAttributeValues={":c": {"S": chk}},
+                )
+            del self._advance[deck]
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- answering -----------------------------------------------------------
+
+    def _record(self, review: Review, expected: CardState | None) -> None:
+        key = review.key
+        card = self._check(key, expected)
+        self._ensure_deck(review.deck)
+        for _ in range(TRIES):
+            slot = card.n + 1
+            if self._put_review(review, slot):
+                break
+            card = self._heal(key)  # someone else answered this card: catch up
+            if card.state != expected:
+                raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
+        else:
+            raise StoreError(f"{review.deck}/{review.card}: too many concurrent answers")
+        try:
+            self._write_card(key, card, review.state, slot)
+        except _Taken:
+            self._heal(key)  # our review is in the log: the rebuilt state includes it
+
+    def _undo(self, review: Review, restore: CardState | None) -> None:
+        key = review.key
+        card = self._check(key, review.state)
+        slot = self._find_slot(review)
+        for _ in range(TRIES):
+            try:
+                self._write_card(key, card, restore, slot - 1 if slot == card.n else card.n)
+                break
+            except _Taken:
+                card = self._check(key, review.state, fresh=True)
+        else:
+            raise StoreError(f"{review.deck}/{review.card}: too many concurrent answers")
+        # State first, review second: a crash between leaves an orphan the next load
+        # re-applies (the undo is lost, nothing is inconsistent).
+        if slot:
+            self._delete_review(review, slot)
+
+    def _check(self, key: CardKey, expected: CardState | None, fresh: bool = False) -> _Card:
+        """The card as last read, re-read when it is not ``expected``; ConflictError if
+        it still is not."""
+        # A card never read is taken for new: if it is not, its slot or item is taken
+        # and the conditional writes say so.
+        card = None if fresh else self._cards.get(key, _Card(None))
+        if card is None or card.state != expected:
+            card = self._get_card(key)
+        if card.state != expected:
+            raise ConflictError(f"{key[0]}/{key[1]} changed meanwhile", card.state)
+        return card
+
+    def _heal(self, key: CardKey) -> _Card:
+        """Rebuild a card item from the card's log."""
+        for _ in range(TRIES):
+            log = self._card_log(key)
+            card = self._get_card(key)
+            state = replay(r for _, r in log).states.get(key)
+            top = max((s for s, _ in log), default=0)
+            if card.state == state and card.n >= top:
+                return card
+            try:
+                return self._write_card(key, card, state, top)
+            except _Taken:
+                continue
+        raise StoreError(f"{key[0]}/{key[1]}: too many concurrent answers")
+
+    def _merge(self, adds: list[Review], removes: list[Review]) -> int:
+        """Put reviews not yet in the log, take out ``removes``, and replay every
+        touched card. Returns how many reviews were added."""
+        incoming = {r.id: r for r in adds}
+        touched: dict[CardKey, tuple[list[Review], list[Review]]] = {}
+        for review in incoming.values():
+            touched.setdefault(review.key, ([], []))[0].append(review)
+        for review in removes:
+            touched.setdefault(review.key, ([], []))[1].append(review)
+        # Make the next load scan back to the oldest review touched, so that a crash
+        # halfway through is repaired there.
+        earliest: dict[str, str] = {}
+        for review in [*incoming.values(), *removes]:
+            stamp = _stamp(review.reviewed_at)
+            earliest[review.deck] = min(stamp, earliest.get(review.deck, stamp))
+        for deck, stamp in earliest.items():
+            self._ensure_deck(deck, stamp)
+        added: set[str] = set()
+        for key, (plus, minus) in touched.items():
+            added |= self._merge_card(key, plus, minus)
+        return len(added)
+
+    def _merge_card(self, key: CardKey, plus: list[Review], minus: list[Review]) -> set[str]:
+        added: set[str] = set()
+        for _ in range(TRIES):
+            log = self._card_log(key)
+            slots = {r.id: s for s, r in log}
+            gone = {slots[r.id] for r in minus if r.id in slots}
+            fresh = {r.id for r in plus if r.id not in slots}
+            standing = [r for s, r in log if s not in gone]
+            result = replay(standing + [r for r in plus if r.id in fresh])
+            top = max(slots.values(), default=0)
+            try:
+                for review in (r for r in result.reviews if r.id in fresh):
+                    top += 1
+                    if not self._put_review(review, top, strict=True):
+                        raise _Taken
+                    added.add(review.id)
+                card = self._get_card(key)
+                state = result.states.get(key)
+                remaining = [s for s in slots.values() if s not in gone]
+                n = max([*remaining, top if fresh else 0], default=0)
+                if card.state != state or card.n != n:
+                    self._write_card(key, card, state, n)
+            except _Taken:
+                continue
+            for review in minus:
+                if review.id in slots and slots[review.id] in gone:
+                    self._delete_review(review, slots[review.id])
+            return added
+        raise StoreError(f"{key[0]}/{key[1]}: too many concurrent answers")
+
+    # -- loading -------------------------------------------------------------
+
+    def _load_deck(self, deck: str, chk: str) -> None:
+        started = now()
+        pk = f"{self._p}#{deck}"
+        cards = {
+            (deck, item["card"]["S"]): _card_of(item)
+            for item in self._query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": "card#"})
+        }
+        for key in [k for k in self._cards if k[0] == deck]:
+            del self._cards[key]
+        self._cards.update(cards)
+        self._loaded.add(deck)
+        # Reviews newer than the checkpoint whose card item may have missed them.
+        mark, older, stale = _stamp(started - IN_FLIGHT), 0, set()
+        for item in self._query(
+            "pk = :p AND t > :c", {":p": pk, ":c": chk}, index=True, projection="sk, t"
+        ):
+            card_id, slot = _slot_of(item["sk"]["S"])
+            if slot > cards.get((deck, card_id), _Card(None)).n:
+                stale.add((deck, card_id))
+            older += item["t"]["S"] < mark
+        for key in stale:
+            self._heal(key)
+        if older and mark > chk:
+            self._advance[deck] = mark
+
+    def _standing(self, first_hour: int | None, decks: Collection[str] | None) -> list[Review]:
+        """Reviews that stand (of some decks, from an hour on), with the outbox merged in."""
+        if self._offline is None:
+            try:
+                found: dict[str, Review] = {}
+                cond, values = "pk = :p", dict[str, str]()
+                if first_hour is not None:
+                    cond += " AND t >= :t"
+                    values[":t"] = _stamp(datetime.fromtimestamp(first_hour * 3600, UTC))
+                for deck in self._deck_items() if decks is None else decks:
+                    values[":p"] = f"{self._p}#{deck}"
+                    for item in self._query(cond, values, index=True):
+                        review = Review.from_dict(json.loads(item["r"]["S"]))
+                        found[review.id] = review
+                self._seen = (first_hour, None if decks is None else set(decks), found)
+            except _Outage as exc:
+                self._go_offline(exc.what)
+        # Offline, answer from what was read before the outage if that covers the question.
+        if self._seen is None or (self._offline and not _covers(self._seen, first_hour, decks)):
+            raise StoreUnavailable(f"{self.location}: {self._offline}")
+        found = dict(self._seen[2])
+        for entry in self.outbox.entries():
+            review = Review.from_dict(entry["review"])
+            if entry["op"] == "undo":
+                found.pop(review.id, None)
+            else:
+                found.setdefault(review.id, review)
+        return list(found.values())
+
+    # -- outage and outbox ---------------------------------------------------
+
+    def _go_offline(self, reason: str) -> None:
+        self._offline = reason
+        self.notices.append(
+            f"{self.location}: {reason}; answers are kept in {self.outbox.path} "
+            "and will be sent next time the store is opened"
+        )
+
+    def _keep(
+        self, entry: Entry, review: Review, expected: CardState | None, after: CardState | None
+    ) -> None:
+        card = self._cards.get(review.key, _Card(None))
+        known = review.key in self._cards or review.deck in self._loaded
+        if known and card.state != expected:
+            raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
+        self.outbox.append(entry)
+        self._cards[review.key] = _Card(after, card.v, card.n)
+
+    def _send_outbox(self) -> None:
+        entries = self.outbox.entries()
+        if not entries:
+            return
+        undone = {e["review"]["id"] for e in entries if e["op"] == "undo"}
+        adds = [Review.from_dict(e["review"]) for e in entries if e["op"] == "record"]
+        removes = [Review.from_dict(e["review"]) for e in entries if e["op"] == "undo"]
+        # An answer taken back while offline may still have reached the table before
+        # the outage: its undo is sent too (removing a missing review does nothing).
+        sent = [r for r in adds if r.id not in undone]
+        self._merge(sent, removes)
+        self.outbox.remove(entries)
+        undos = len(undone - {r.id for r in adds})
+        extra = f" and {undos} undo(s)" if undos else ""
+        self.notices.append(
+            f"{self.location}: sent {len(sent)} answer(s){extra} kept from an earlier session"
+        )
+
+    # -- items ---------------------------------------------------------------
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            result: dict[str, Any] = getattr(self.client, operation)(TableName=self.table, **kwargs)
+            return result
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise _Taken from None
+            reason = _reason(exc)
+            if reason is None:
+                raise _Failed(f"{self.location}: {operation} failed ({exc})", code) from None
+            raise _Outage(*reason) from None
+        except BotoCoreError as exc:
+            reason = _reason(exc)
+            if reason is None:
+                raise
+            raise _Outage(*reason) from None
+
+    def _query(
+        self, cond: str, values: dict[str, str], index: bool = False, projection: str = ""
+    ) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": cond,
+            "ExpressionAttributeValues": {k: {"S": v} for k, v in values.items()},
+            "ConsistentRead": True,
+        }
+        if index:
+            kwargs["IndexName"] = INDEX
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._call("query", **kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _deck_items(self) -> dict[str, str]:
+        items = self._query("pk = :p AND begins_with(sk, :s)", {":p": self._p, ":s": "deck#"})
+        self._decks = {i["deck"]["S"]: i["chk"]["S"] for i in items}
+        self._listed = True
+        return self._decks
+
+    def _ensure_deck(self, deck: str, back_to: str | None = None) -> None:
+        """Create the deck item if missing; with ``back_to``, also move its checkpoint back."""
+        if back_to is None and deck in self._decks:
+            return
+        chk = back_to if back_to is not None else _stamp(now() - IN_FLIGHT)
+        with contextlib.suppress(_Taken):
+            self._call(
+                "update_item",
+                Key=_key(self._p, f"deck#{deck}"),
+                UpdateExpression="SET deck = :d, chk = :c",
+                ConditionExpression="attribute_not_exists(pk)"
+                + (" OR chk > :c" if back_to is not None else ""),
+                ExpressionAttributeValues={":d": {"S": deck}, ":c": {"S": chk}},
+            )
+        self._decks.setdefault(deck, chk)
+
+    def _get_card(self, key: CardKey) -> _Card:
+        pk, sk = f"{self._p}#{key[0]}", f"card#{quote(key[1], safe='')}"
+        item = self._call("get_item", Key=_key(pk, sk), ConsistentRead=True).get("Item")
+        card = _card_of(item) if item else _Card(None)
+        self._cards[key] = card
+        return card
+
+    def _write_card(self, key: CardKey, old: _Card, state: CardState | None, n: int) -> _Card:
+        item = _key(f"{self._p}#{key[0]}", f"card#{quote(key[1], safe='')}")
+        item.update({"card": {"S": key[1]}, "v": {"N": str(old.v + 1)}, "n": {"N": str(n)}})
+        if state is not None:
+            item["s"] = {"S": json.dumps(state.to_dict(), separators=(",", ":"))}
+        if old.v:
+            self._call(
+                "put_item",
+                Item=item,
+                ConditionExpression="v = :v",
+                ExpressionAttributeValues={":v": {"N": str(old.v)}},
+            )
+        else:
+            self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
+        card = self._cards[key] = _Card(state, old.v + 1, n)
+        return card
+
+    def _card_log(self, key: CardKey) -> list[tuple[int, Review]]:
+        prefix = f"rev#{quote(key[1], safe='')}#"
+        items = self._query(
+            "pk = :p AND begins_with(sk, :s)", {":p": f"{self._p}#{key[0]}", ":s": prefix}
+        )
+        log = [
+            (_slot_of(i["sk"]["S"])[1], Review.from_dict(json.loads(i["r"]["S"]))) for i in items
+        ]
+        self._slots.update((r.id, s) for s, r in log)
+        return log
+
+    def _put_review(self, review: Review, slot: int, strict: bool = False) -> bool:
+        """Put a review into a slot; True if it is there now (put, or put by an earlier
+        try of this same answer)."""
+        key = _key(f"{self._p}#{review.deck}", _slot_sk(review.card, slot))
+        item = {**key, "t": {"S": _t(review)}, "r": {"S": json.dumps(review.to_dict())}}
+        try:
+            self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except _Taken:
+            if strict:
+                return False
+            there = self._call("get_item", Key=key, ConsistentRead=True).get("Item")
+            if there is None or there["t"]["S"] != _t(review):
+                return False
+        self._slots[review.id] = slot
+        if self._seen is not None:
+            self._seen[2][review.id] = review
+        return True
+
+    def _delete_review(self, review: Review, slot: int) -> None:
+        with contextlib.suppress(_Taken):  # already gone
+            self._call(
+                "delete_item",
+                Key=_key(f"{self._p}#{review.deck}", _slot_sk(review.card, slot)),
+                ConditionExpression="t = :t",
+                ExpressionAttributeValues={":t": {"S": _t(review)}},
+            )
+        self._slots.pop(review.id, None)
+        if self._seen is not None:
+            self._seen[2].pop(review.id, None)
+
+    def _find_slot(self, review: Review) -> int:
+        """The review's slot (0 if it is not in the log)."""
+        if review.id in self._slots:
+            return self._slots[review.id]
+        items = self._query(
+            "pk = :p AND t = :t", {":p": f"{self._p}#{review.deck}", ":t": _t(review)}, index=True
+        )
+        return _slot_of(items[0]["sk"]["S"])[1] if items else 0
+
+    def _ensure_table(self) -> None:
+        try:
+            table = self._call("describe_table")["Table"]
+        except _Failed as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+            table = self._create_table()
+        deadline = time.monotonic() + 60
+        while table["TableStatus"] != "ACTIVE":
+            if time.monotonic() > deadline:
+                raise StoreError(f"{self.location}: the table is still {table['TableStatus']}")
+            time.sleep(0.2)
+            table = self._call("describe_table")["Table"]
+        keys = {k["AttributeName"] for k in table["KeySchema"]}
+        indexes = {i["IndexName"] for i in table.get("LocalSecondaryIndexes", [])}
+        if keys != {"pk", "sk"} or INDEX not in indexes:
+            raise StoreError(
+                f"{self.location}: the table has another layout (keys {sorted(keys)}); "
+                "name a table of its own for flashcards"
+            )
+
+    def _create_table(self) -> dict[str, Any]:
+        try:
+            return self._call(
+                "create_table",
+                AttributeDefinitions=[
+                    {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "t")
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                LocalSecondaryIndexes=[
+                    {
+                        "IndexName": INDEX,
+                        "KeySchema": [
+                            {"AttributeName": "pk", "KeyType": "HASH"},
+                            {"AttributeName": "t", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )["TableDescription"]
+        except _Failed as exc:
+            if exc.code != "ResourceInUseException":
+                raise
+            return self._call("describe_table")["Table"]  # another process created it
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _slot_sk(card: str, slot: int) -> str:
+    return f"rev#{quote(card, safe='')}#{slot:08d}"
+
+
+def _slot_of(sk: str) -> tuple[str, int]:
+    head, _, slot = sk.rpartition("#")
+    return unquote(head.removeprefix("rev#")), int(slot)
+
+
+def _card_of(item: dict[str, Any]) -> _Card:
+    state = CardState.from_dict(json.loads(item["s"]["S"])) if "s" in item else None
+    return _Card(state, int(item["v"]["N"]), int(item["n"]["N"]))
+
+
+def _stamp(moment: datetime) -> str:
+    """A UTC time whose text sorts as the time does."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _t(review: Review) -> str:
+    return f"{_stamp(review.reviewed_at)}#{review.id}"
+
+
+def _before(state: CardState, review: Review) -> bool:
+    return state.last_review is None or state.last_review <= review.reviewed_at
+
+
+def _reason(exc: Exception) -> tuple[str, str] | None:
+    """What an error says about reaching DynamoDB and what to check, or None if it
+    is not about that."""
+    from botocore import exceptions as bx
+
+    text = " ".join(str(exc).split())
+    credentials = "check AWS_PROFILE and your credentials (aws sso login? aws configure?)"
+    if isinstance(exc, bx.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in THROTTLED:
+            return f"throttled ({code})", "try again in a while"
+        if code in REJECTED:
+            return f"credentials rejected ({text})", f"{credentials} and the region"
+        return None
+    if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):
+        return f"unreachable ({text})", "is the server running and the endpoint right?"
+    if isinstance(exc, bx.ProfileNotFound):
+        return text, "check AWS_PROFILE"
+    if isinstance(
+        exc,
+        bx.NoCredentialsError
+        | bx.PartialCredentialsError
+        | bx.CredentialRetrievalError
+        | bx.TokenRetrievalError
+        | bx.SSOError,
+    ):
+        return f"no usable credentials ({text})", credentials
+    return None
+
+
+def _covers(
+    seen: tuple[int | None, set[str] | None, Any], first_hour: int | None, decks: Any
+) -> bool:
+    """Whether reviews read from ``seen[0]`` on, of decks ``seen[1]`` (None: all), hold
+    those asked for."""
+    hours = seen[0] is None or (first_hour is not None and first_hour >= seen[0])
+    return hours and (seen[1] is None or (decks is not None and seen[1].issuperset(decks)))
+
+
+def _is_local(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _connect(url: str) -> tuple[Any, str, str]:
+    """A DynamoDB client for ``dynamodb://TABLE[?endpoint_url=...&region=...]``, the
+    table name and the endpoint. boto3's own configuration chain does the rest."""
+    import boto3
+    from botocore import exceptions as bx
+    from botocore.config import Config
+
+    parts = urlsplit(url)
+    table = parts.netloc
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", table) or parts.path not in ("", "/"):
+        raise UsageError(f"--store {url!r}: expected dynamodb://TABLE (3-255 of A-Z a-z 0-9 _ . -)")
+    params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    if unknown := set(params) - {"endpoint_url", "region"}:
+        raise UsageError(f"--store {url!r}: unknown option(s) {', '.join(sorted(unknown))}")
+    config = Config(
+        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+    )
+    try:
+        # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION (which the other
+        # SDKs read first) is honoured here.
+        session = boto3.Session(region_name=params.get("region") or os.environ.get("AWS_REGION"))
+        region = session.region_name
+        options: dict[str, Any] = {"endpoint_url": params.get("endpoint_url"), "config": config}
+        client = session.client("dynamodb", region_name=region or LOCAL_REGION, **options)
+        endpoint: str = client.meta.endpoint_url
+        local = _is_local(endpoint)
+        if region is None and not local:
+            raise StoreUnavailable(
+                f"DynamoDB table {table}: no AWS region configured; "
+                "set AWS_REGION or add ?region=... to the store URL"
+            )
+        if session.get_credentials() is None:
+            if not local:
+                raise StoreUnavailable(
+                    f"DynamoDB table {table} at {endpoint}: no AWS credentials found; "
+                    "set AWS_PROFILE or run aws sso login / aws configure"
+                )
+            # A local server accepts any key; AWS itself never gets invented ones.
+            options.update(aws_access_key_id="local", aws_secret_access_key="local")
+            client = session.client("dynamodb", region_name=region or LOCAL_REGION, **options)
+    except bx.BotoCoreError as exc:
+        reason = _reason(exc)
+        message = "; ".join(reason) if reason else " ".join(str(exc).split())
+        raise StoreUnavailable(f"DynamoDB table {table}: {message}") from None
+    return client, table, endpoint
+
+
+def open_dynamodb_store(url: str, context: StoreContext) -> DynamoStore:
+    return DynamoStore(url, context)
+
+
+def register_store() -> None:
+    register("dynamodb", open_dynamodb_store)

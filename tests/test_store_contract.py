@@ -1,0 +1,476 @@
+"""One contract for every progress store, run against each build of one:
+
+* ``json`` — the default JSON Lines store in a folder;
+* ``moto`` — the DynamoDB store on moto's in-process mock of AWS;
+* ``dynalite`` — the DynamoDB store on a real dynalite server process (one per test
+  session, a fresh table per test).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import Dynalite, isolate_aws
+
+from flashcards.clock import now
+from flashcards.errors import ConflictError
+from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.scheduling import before_of, replay, schedule
+from flashcards.stores import Store, StoreContext, open_store
+from flashcards.stores import dynamodb as dynamo
+
+# A fixed morning, in a zone that is not UTC, so that hours are counted in UTC.
+T0 = datetime(2025, 3, 3, 9, 15, tzinfo=timezone(timedelta(hours=1)))
+
+Opener = Callable[..., Store]
+
+
+class Factory:
+    """Opens stores of one build; every call opens the same store again (optionally as
+    another profile)."""
+
+    def __init__(self, kind: str, open_: Callable[[str], Store]) -> None:
+        self.kind = kind
+        self._open = open_
+        self.opened: list[Store] = []
+
+    def __call__(self, profile: str = "default") -> Store:
+        store = self._open(profile)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(scope="session")
+def dynalite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dynalite]:
+    server = Dynalite(tmp_path_factory.mktemp("dynalite") / "data")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _factory(
+    kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Factory]:
+    home = tmp_path / "home"
+    monkeypatch.setenv("FLASHCARDS_HOME", str(home))
+    table = f"cards-{uuid.uuid4().hex[:12]}"
+    mock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if kind == "json":
+        url = "json"
+    elif kind == "moto":
+        from moto import mock_aws
+
+        isolate_aws(monkeypatch, tmp_path, credentials=True)
+        mock, url = mock_aws(), f"dynamodb://{table}"
+    else:
+        # No credentials at all: a local endpoint must do with dummy ones.
+        isolate_aws(monkeypatch, tmp_path, credentials=False)
+        url = request.getfixturevalue("dynalite_server").url(table)
+    with mock:
+        factory = Factory(kind, lambda profile: open_store(url, StoreContext(home, profile)))
+        yield factory
+        for store in factory.opened:
+            store.close()
+
+
+@pytest.fixture(params=["json", "moto", "dynalite"])
+def store_factory(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Factory]:
+    yield from _factory(request.param, request, monkeypatch, tmp_path)
+
+
+@pytest.fixture(params=["moto", "dynalite"])
+def dynamo_factory(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Factory]:
+    yield from _factory(request.param, request, monkeypatch, tmp_path)
+
+
+def answer(
+    deck: str, card: str, state: CardState | None, rating: int, at: datetime, id: str = ""
+) -> Review:
+    """A review as a study session makes it."""
+    return Review(
+        id=id or uuid.uuid4().hex,
+        deck=deck,
+        card=card,
+        rating=rating,
+        reviewed_at=at,
+        duration_ms=2500,
+        before=int(before_of(state)),
+        state=schedule(deck, card, state, rating, at),
+    )
+
+
+def history(deck: str, card: str, ratings: list[int], start: datetime) -> list[Review]:
+    """Successive answers of one card, each when the previous one made it due."""
+    out: list[Review] = []
+    state, at = None, start
+    for rating in ratings:
+        review = answer(deck, card, state, rating, at)
+        out.append(review)
+        state = review.state
+        assert state is not None
+        at = max(state.due, at + timedelta(minutes=1))
+    return out
+
+
+def record_all(store: Store, reviews: list[Review]) -> None:
+    states: dict[tuple[str, str], CardState] = {}
+    for review in reviews:
+        store.record(review, states.get(review.key))
+        assert review.state is not None
+        states[review.key] = review.state
+
+
+def totals(activity: dict[str, dict[int, Tally]]) -> list[int]:
+    """All decks' and hours' counts added up: reviews, new, review, passed."""
+    sums = [0, 0, 0, 0]
+    for hours in activity.values():
+        for tally in hours.values():
+            sums = [a + b for a, b in zip(sums, tally.as_list(), strict=True)]
+    return sums
+
+
+# -- the contract ---------------------------------------------------------------
+
+
+def test_recorded_states_survive_reopening(store_factory: Factory) -> None:
+    store = store_factory()
+    assert store.load_states() == {}
+    first = history("spanish", "hola", [3, 3, 4], T0)
+    other = history("spanish", "adios", [1], T0 + timedelta(minutes=2))
+    record_all(store, first + other)
+    expected = {("spanish", "hola"): first[-1].state, ("spanish", "adios"): other[-1].state}
+    assert store.load_states() == expected
+    store.close()
+
+    again = store_factory()
+    assert again.load_states() == expected
+    assert again.load_states(["spanish"]) == expected
+
+
+def test_record_from_a_stale_state_raises_conflict_with_the_current_state(
+    store_factory: Factory,
+) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "paris", None, 3, T0)
+    store.record(first, None)
+    stale = answer("geo", "paris", None, 4, T0 + timedelta(minutes=1))
+    with pytest.raises(ConflictError) as caught:
+        store.record(stale, None)
+    assert caught.value.current == first.state
+    assert [r.id for r in store.reviews()] == [first.id]
+
+
+def test_an_answer_from_another_session_is_seen_as_a_conflict(store_factory: Factory) -> None:
+    mine, theirs = store_factory(), store_factory()
+    assert mine.load_states() == theirs.load_states() == {}
+    their_answer = answer("geo", "rome", None, 3, T0)
+    theirs.record(their_answer, None)
+    my_answer = answer("geo", "rome", None, 1, T0 + timedelta(seconds=30))
+    with pytest.raises(ConflictError) as caught:
+        mine.record(my_answer, None)
+    assert caught.value.current == their_answer.state
+    # The session recomputes its answer from the current state; that one is kept.
+    redone = answer("geo", "rome", their_answer.state, 1, T0 + timedelta(seconds=31))
+    mine.record(redone, their_answer.state)
+    assert store_factory().load_states() == {("geo", "rome"): redone.state}
+    assert [r.id for r in theirs.reviews()] == [their_answer.id, redone.id]
+
+
+def test_recording_the_same_answer_twice_counts_it_once(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    review = answer("geo", "oslo", None, 3, T0)
+    store.record(review, None)
+    with contextlib.suppress(ConflictError):
+        store.record(review, None)  # a retry after an error that came too late
+    reopened = store_factory()
+    assert [r.id for r in reopened.reviews()] == [review.id]
+    assert totals(reopened.activity()) == [1, 1, 0, 0]
+    assert reopened.load_states() == {("geo", "oslo"): review.state}
+
+
+def test_undo_restores_the_previous_state_and_uncounts_the_answer(
+    store_factory: Factory,
+) -> None:
+    store = store_factory()
+    store.load_states()
+    first, second = history("geo", "lima", [3, 3], T0)
+    record_all(store, [first, second])
+    assert totals(store.activity()) == [2, 1, 0, 0]
+
+    store.undo(second, first.state)
+    assert store.load_states() == {("geo", "lima"): first.state}
+    assert [r.id for r in store.reviews()] == [first.id]
+    assert totals(store.activity()) == [1, 1, 0, 0]
+
+    store.undo(first, None)
+    assert store.load_states() == {}
+    reopened = store_factory()
+    assert reopened.load_states() == {}
+    assert list(reopened.reviews()) == []
+    assert totals(reopened.activity()) == [0, 0, 0, 0]
+    # The card is new again: answering it anew is no conflict.
+    again = answer("geo", "lima", None, 4, T0 + timedelta(hours=1))
+    reopened.record(again, None)
+    assert store_factory().load_states() == {("geo", "lima"): again.state}
+
+
+def test_undo_of_an_answer_that_is_no_longer_the_latest_is_a_conflict(
+    store_factory: Factory,
+) -> None:
+    mine, theirs = store_factory(), store_factory()
+    mine.load_states()
+    first = answer("geo", "bern", None, 3, T0)
+    mine.record(first, None)
+    theirs.load_states()
+    later = answer("geo", "bern", first.state, 3, T0 + timedelta(minutes=5))
+    theirs.record(later, first.state)
+    with pytest.raises(ConflictError) as caught:
+        mine.undo(first, None)
+    assert caught.value.current == later.state
+    assert [r.id for r in store_factory().reviews()] == [first.id, later.id]
+
+
+def test_activity_counts_new_review_and_passed_answers_per_hour(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    # Easy on a new card makes it a review card; its next answer counts as a review.
+    kept = history("deck", "kept", [4, 3], T0)
+    lapsed = history("deck", "lapsed", [4, 1], T0 + timedelta(minutes=1))
+    learning = history("deck", "learning", [3, 3], T0 + timedelta(minutes=2))
+    assert [r.before for r in kept + lapsed] == [0, 2, 0, 2]
+    assert learning[1].before == 1
+    record_all(store, sorted(kept + lapsed + learning, key=lambda r: r.reviewed_at))
+
+    per_hour: dict[int, list[int]] = {}
+    for review in kept + lapsed + learning:
+        counts = per_hour.setdefault(hour_of(review.reviewed_at), [0, 0, 0, 0])
+        counts[0] += 1
+        counts[1] += review.before == 0
+        counts[2] += review.before == 2
+        counts[3] += review.before == 2 and review.rating > 1
+    activity = store_factory().activity()
+    assert set(activity) == {"deck"}
+    assert {h: t.as_list() for h, t in activity["deck"].items() if t.reviews} == per_hour
+    assert totals(activity) == [6, 3, 2, 1]
+
+    since = T0 + timedelta(days=1)  # after the first answers, before the Easy ones fell due
+    assert min(kept[1].reviewed_at, lapsed[1].reviewed_at) > since
+    later = store.activity(since)
+    assert totals(later) == [2, 0, 2, 1]
+    assert all(h >= hour_of(since) for h in later["deck"])
+    elsewhere = store.activity(since, decks=["other"])
+    assert "deck" not in elsewhere and totals(elsewhere) == [0, 0, 0, 0]
+    assert totals(store.activity(since, decks=["deck"])) == [2, 0, 2, 1]
+
+
+def test_active_hours_are_the_hours_with_standing_reviews(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    monday = answer("a", "one", None, 3, T0)
+    tuesday = answer("a", "two", None, 3, T0 + timedelta(days=1))
+    other = answer("b", "one", None, 3, T0 + timedelta(days=2))
+    taken_back = answer("a", "three", None, 3, T0 + timedelta(days=3))
+    record_all(store, [monday, tuesday, other, taken_back])
+    store.undo(taken_back, None)
+    hours = store_factory().active_hours()
+    assert hours["a"] == {hour_of(monday.reviewed_at), hour_of(tuesday.reviewed_at)}
+    assert hours["b"] == {hour_of(other.reviewed_at)}
+    assert set(store.active_hours(["b"])) == {"b"}
+
+
+def test_reviews_are_listed_oldest_first(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    made = [
+        answer("b-deck", "one", None, 3, T0),
+        answer("a-deck", "two", None, 2, T0 + timedelta(seconds=10)),
+        answer("b-deck", "three", None, 1, T0 + timedelta(minutes=3)),
+    ]
+    made.append(answer("b-deck", "one", made[0].state, 3, T0 + timedelta(minutes=4)))
+    record_all(store, made)
+    assert list(store_factory().reviews()) == made
+
+
+def test_import_is_idempotent_and_states_are_replayed(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    local = answer("vocab", "cat", None, 3, T0 + timedelta(days=1))
+    store.record(local, None)
+    # Reviews from elsewhere: one card older than the local answer, others fresh.
+    outside = (
+        history("vocab", "cat", [3, 4], T0)
+        + history("vocab", "dog", [1, 3, 3], T0 + timedelta(hours=2))
+        + history("verbs", "run", [4], T0 + timedelta(hours=3))
+    )
+    assert store.import_reviews(outside[:4]) == 4
+    assert store.import_reviews(outside) == len(outside) - 4
+    expected = replay([local, *outside]).states
+    assert store.load_states() == expected
+    assert store.import_reviews(outside) == 0
+    reopened = store_factory()
+    assert reopened.load_states() == expected
+    assert {r.id for r in reopened.reviews()} == {r.id for r in [local, *outside]}
+    assert totals(reopened.activity())[0] == len(outside) + 1
+
+
+def test_load_states_filters_by_deck(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    a = answer("alpha", "x", None, 3, T0)
+    b = answer("beta", "x", None, 3, T0)
+    record_all(store, [a, b])
+    reopened = store_factory()
+    assert reopened.load_states(["alpha"]) == {("alpha", "x"): a.state}
+    assert reopened.load_states(["beta", "gamma"]) == {("beta", "x"): b.state}
+    assert reopened.load_states(["gamma"]) == {}
+    assert set(reopened.load_states()) == {("alpha", "x"), ("beta", "x")}
+
+
+# -- DynamoDB only ------------------------------------------------------------------
+
+
+def test_profiles_sharing_a_table_do_not_see_each_other(dynamo_factory: Factory) -> None:
+    alice, bob = dynamo_factory("alice"), dynamo_factory("bob#2")
+    alice.load_states()
+    bob.load_states()
+    hers = answer("geo", "paris", None, 3, T0)
+    alice.record(hers, None)
+    assert bob.load_states() == {}
+    assert bob.activity() == {}
+    assert list(bob.reviews()) == []
+    his = answer("geo", "paris", None, 1, T0)
+    bob.record(his, None)  # same deck and card, no conflict
+    assert dynamo_factory("alice").load_states() == {("geo", "paris"): hers.state}
+    assert dynamo_factory("bob#2").load_states() == {("geo", "paris"): his.state}
+    assert [r.id for r in dynamo_factory("alice").reviews()] == [hers.id]
+
+
+def test_a_crash_between_the_two_writes_is_repaired_on_load(
+    dynamo_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = dynamo_factory()
+    store.load_states()
+    at = now()
+    first = answer("geo", "kyiv", None, 3, at)
+    store.record(first, None)
+    second = answer("geo", "kyiv", first.state, 3, at + timedelta(seconds=1))
+
+    class Crash(BaseException):
+        pass
+
+    def crash(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(store, "_write_card", crash)
+    with pytest.raises(Crash):
+        store.record(second, first.state)  # the review is written, its card item is not
+
+    reopened = dynamo_factory()
+    assert reopened.load_states() == {("geo", "kyiv"): second.state}
+    assert [r.id for r in reopened.reviews()] == [first.id, second.id]
+    third = answer("geo", "kyiv", second.state, 1, at + timedelta(seconds=2))
+    reopened.record(third, second.state)
+    assert dynamo_factory().load_states() == {("geo", "kyiv"): third.state}
+
+
+def test_a_crash_halfway_through_an_import_is_repaired_on_load(
+    dynamo_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = dynamo_factory()
+    assert isinstance(store, dynamo.DynamoStore)
+    old = history("verbs", "go", [3, 3, 4], T0) + history("verbs", "be", [1, 3], T0)
+
+    class Crash(BaseException):
+        pass
+
+    def crash(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(store, "_write_card", crash)
+    with pytest.raises(Crash):
+        store.import_reviews(old)  # reviews of the first card are in, no card item yet
+
+    reopened = dynamo_factory()
+    assert isinstance(reopened, dynamo.DynamoStore)
+    assert reopened.load_states() == replay(old[:3]).states
+    assert reopened.import_reviews(old) == 2  # running it again completes it
+    # Once repaired, the checkpoint moves past those reviews: later loads skip them.
+    reopened.maintain()
+    item = reopened.client.get_item(
+        TableName=reopened.table, Key={"pk": {"S": "default"}, "sk": {"S": "deck#verbs"}}
+    )["Item"]
+    assert item["chk"]["S"] > dynamo._stamp(now() - timedelta(hours=2))
+    assert dynamo_factory().load_states() == replay(old).states
+
+
+def test_credentials_rejected_mid_session_keep_the_answer(dynamo_factory: Factory) -> None:
+    from botocore.exceptions import ClientError
+
+    store = dynamo_factory()
+    assert isinstance(store, dynamo.DynamoStore)
+    store.load_states()
+    first = answer("geo", "quito", None, 3, T0)
+    store.record(first, None)
+
+    def expired(**kwargs: object) -> None:
+        error = {"Code": "ExpiredTokenException", "Message": "The security token is expired"}
+        raise ClientError({"Error": error}, "PutItem")
+
+    store.client.put_item = expired  # type: ignore[method-assign]
+    second = answer("geo", "quito", first.state, 3, T0 + timedelta(days=3))
+    store.record(second, first.state)
+    assert len(store.notices) == 1 and "credentials rejected" in store.notices[0]
+    assert store.load_states() == {("geo", "quito"): second.state}
+    store.close()
+
+    reopened = dynamo_factory()
+    assert reopened.notices == [
+        f"{reopened.location}: sent 1 answer(s) kept from an earlier session"
+    ]
+    assert list(reopened.reviews()) == [first, second]
+    assert reopened.load_states() == {("geo", "quito"): second.state}
+
+
+def test_an_answer_takes_two_writes_and_no_reads(dynamo_factory: Factory) -> None:
+    store = dynamo_factory()
+    assert isinstance(store, dynamo.DynamoStore)
+    store.load_states()
+    store.record(answer("geo", "warm-up", None, 3, T0), None)  # creates the deck item
+    calls: list[str] = []
+    store.client.meta.events.register(
+        "before-call.dynamodb", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+    )
+    made = history("geo", "counted", [3, 3, 1], T0)
+    record_all(store, made)
+    assert calls == ["PutItem", "PutItem"] * 3
+    calls.clear()
+    store.undo(made[-1], made[-2].state)
+    assert calls == ["PutItem", "DeleteItem"]
+
+
+def test_module_import_does_not_import_boto3() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, flashcards.stores.dynamodb; print('boto3' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_timestamps_sort_as_times() -> None:
+    early = datetime(2025, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    late = datetime(2025, 1, 2, 1, 0, tzinfo=timezone(timedelta(hours=2)))  # 23:00 UTC before
+    assert dynamo._stamp(late) < dynamo._stamp(early)
+    assert dynamo._stamp(early) < dynamo._stamp(early + timedelta(microseconds=1))

@@ -187,11 +187,14 @@ class _DeckCache:
             if entry["stat"] != _stat_key(st):
                 return None
             newest = max(st.st_mtime_ns, st.st_ctime_ns)
-            if (
-                newest >= entry["cached_at"] - RACY_NS
-                and _digest(path.read_bytes()) != entry["digest"]
-            ):
-                return None
+            if newest >= entry["cached_at"] - RACY_NS:
+                if _digest(path.read_bytes()) != entry["digest"]:
+                    return None
+                now = time.time_ns()
+                if now - newest > RACY_NS:
+                    # Verified long enough after its last change: no longer racy.
+                    entry["cached_at"] = now
+                    self.dirty = True
             info = entry["info"]
             return DeckInfo(
                 id=path.stem,

@@ -173,7 +173,7 @@ def list_decks(
     catalog = _catalog(settings)
     progress = _store(settings)
     try:
-        rows = deck_rows(catalog, progress.load_states(), clock.now())
+        rows = deck_rows(catalog, progress.due_overview(), clock.now())
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple, TypedDict
 
 SCHEMA_VERSION = 1
@@ -140,6 +140,15 @@ class Review:
             before=int(data.get("before", 0)),
             state=CardState.from_dict(state) if state else None,
         )
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float rounding)."""
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def hour_of(moment: datetime) -> int:

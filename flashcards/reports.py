@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.days import next_day_start
-from flashcards.model import REVIEW, CardState
+from flashcards.model import REVIEW, to_us
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
@@ -16,22 +16,23 @@ if TYPE_CHECKING:
 
 
 def deck_rows(
-    catalog: Catalog, states: Mapping[CardKey, CardState], now: datetime
+    catalog: Catalog, overview: Mapping[CardKey, tuple[int, int]], now: datetime
 ) -> list[dict[str, object]]:
-    """One row per deck: id, name, cards, new, due (now), learning, path."""
+    """One row per deck: id, name, cards, new, due (now), learning, path.
+    ``overview`` is ``Store.due_overview``: state and due time in microseconds."""
     rows: list[dict[str, object]] = []
-    end_of_day = next_day_start(now)
+    now_us, end_of_day = to_us(now), to_us(next_day_start(now))
     for info in catalog.infos:
         new = due = learning = 0
         for card in info.card_ids:
-            state = states.get((info.id, card))
-            if state is None:
+            entry = overview.get((info.id, card))
+            if entry is None:
                 new += 1
-            elif state.state == REVIEW:
-                due += state.due < end_of_day
+            elif entry[0] == REVIEW:
+                due += entry[1] < end_of_day
             else:
                 learning += 1
-                due += state.due <= now
+                due += entry[1] <= now_us
         rows.append(
             {
                 "id": info.id,

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flashcards.clock import now
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
-from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.model import CardState, Review, Tally, hour_of, to_us
 from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.outbox import Entry, Outbox
@@ -118,6 +118,9 @@ class DynamoStore:
             raise StoreUnavailable(f"{self.location}: {exc}") from None
 
     # -- the Store interface -------------------------------------------------
+
+    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, tuple[int, int]]:
+        return {key: (s.state, to_us(s.due)) for key, s in self.load_states(decks).items()}
 
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
         if self._offline is None:

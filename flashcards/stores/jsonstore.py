@@ -34,6 +34,7 @@ from flashcards.stores.snapshot import (
     SnapshotFolder,
     decode_state,
     encode_state,
+    to_us,
 )
 
 LOG = "reviews.jsonl"
@@ -82,6 +83,17 @@ class JsonStore:
                 cards[card] = state
                 out[(deck, card)] = state
         return out
+
+    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, tuple[int, int]]:
+        self._read_up(CARDS, decks)
+        wanted = self._cards.keys() if decks is None else [d for d in decks if d in self._cards]
+        return {
+            (deck, card): (raw.state, to_us(raw.due))
+            if isinstance(raw, CardState)
+            else (raw[0], raw[4])
+            for deck in wanted
+            for card, raw in self._cards[deck].items()
+        }
 
     def record(self, review: Review, expected: CardState | None) -> None:
         if review.state is None:

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from flashcards.fsutil import write_atomically
-from flashcards.model import SCHEMA_VERSION, CardState, Tally
+from flashcards.model import EPOCH, SCHEMA_VERSION, CardState, Tally, to_us
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INDEX = "index.json"
 
 
@@ -35,15 +34,6 @@ class Offset(NamedTuple):
 
     bytes: int = 0
     lines: int = 0
-
-
-def to_us(moment: datetime) -> int:
-    delta = moment - EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_us(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
 
 
 def encode_state(state: CardState) -> list[Any]:
@@ -134,10 +124,11 @@ class SnapshotFolder:
         _, files = self.read_index()
         known = set(files)
         if self.folder.is_dir():
-            for path in self.folder.glob("*.cards.json"):
-                data = self._read(path)
-                if isinstance(data.get("deck"), str):
-                    known.add(data["deck"])
+            # The file name is the quoted deck id: no need to open the file.
+            known.update(
+                unquote(path.name[: -len(".cards.json")])
+                for path in self.folder.glob("*.cards.json")
+            )
         return sorted(known)
 
     def read(self, deck: str, kind: str) -> tuple[Offset, Any] | None:

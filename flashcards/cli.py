@@ -116,6 +116,7 @@ def _report(catalog: Catalog, store: Store | None = None) -> bool:
 
 def _finish(catalog: Catalog, store: Store) -> None:
     store.maintain()
+    store.close()  # waits for the housekeeping to end, so its notices are reported
     if _report(catalog, store):
         raise typer.Exit(code=1)
 
@@ -145,7 +146,8 @@ def study(
         session = StudySession(progress, catalog, names, clock.now())
         out = console()
         with Keys() as keys:
-            screen = StudyScreen(session, out, keys, clock.now)
+            # Housekeeping starts once the first question is up, while the learner reads.
+            screen = StudyScreen(session, out, keys, clock.now, on_first_card=progress.maintain)
             try:
                 screen.run()
             except KeyboardInterrupt:

@@ -94,8 +94,10 @@ class StudyScreen:
         console: Console,
         keys: Keys,
         clock: Callable[[], datetime],
+        on_first_card: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
+        self.on_first_card = on_first_card
         self.console = console
         self.keys = keys
         self.clock = clock
@@ -122,6 +124,9 @@ class StudyScreen:
         (after an undo) or ``None`` when the card was answered."""
         self._show(card, revealed=False)
         shown = time.monotonic()
+        if self.on_first_card is not None:
+            first, self.on_first_card = self.on_first_card, None
+            first()
         while True:
             key = self.keys.read()
             if key in ("q", "eof"):

@@ -140,7 +140,10 @@ def test_compaction_keeps_every_review_and_the_same_states(
     before_states = store.load_states()
     before_activity = store.activity()
     store.maintain()
+    store.close()  # waits for the background compaction
     assert (tmp_path / "snapshot" / "index.json").exists()
+    index = json.loads((tmp_path / "snapshot" / "index.json").read_text())
+    assert index["log"] == (tmp_path / "reviews.jsonl").stat().st_size
     reopened = JsonStore(tmp_path)
     assert reopened.load_states() == before_states
     assert reopened.activity() == before_activity

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -63,6 +64,7 @@ class JsonStore:
         self.snapshot = SnapshotFolder(folder / "snapshot")
         self._lock: Any = None  # a filelock.FileLock, made when first written
         self._torn = False
+        self._compactor: threading.Thread | None = None
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
         self._activity: dict[str, DeckActivity] = {}
@@ -176,14 +178,29 @@ class JsonStore:
             return len(fresh)
 
     def maintain(self) -> None:
-        """Compact when enough of the log sits past the snapshot."""
+        """Compact in the background when enough of the log sits past the snapshot.
+
+        The work runs in a thread on a store object of its own (so it shares no
+        memory with this one) and ``close`` waits for it: a session goes on while
+        the snapshot is rewritten, and nothing is left half done at exit.
+        """
         index, _ = self.snapshot.read_index()
         try:
             size = self.log_path.stat().st_size
         except FileNotFoundError:
             return
-        if size - index.bytes >= COMPACT_AFTER_BYTES:
-            self.compact()
+        if size - index.bytes < COMPACT_AFTER_BYTES or self._compactor is not None:
+            return
+        worker = JsonStore(self.folder)
+
+        def compact() -> None:
+            try:
+                worker.compact()
+            except (StoreError, OSError) as exc:
+                self.notices.append(f"{self.folder}: compaction skipped ({exc})")
+
+        self._compactor = threading.Thread(target=compact, name="compaction")
+        self._compactor.start()
 
     def compact(self) -> None:
         """Write the snapshot as of the end of the log, atomically, file by file."""
@@ -191,7 +208,9 @@ class JsonStore:
             self._compact()
 
     def close(self) -> None:
-        pass
+        if self._compactor is not None:
+            self._compactor.join()
+            self._compactor = None
 
     # -- reading -------------------------------------------------------------
 

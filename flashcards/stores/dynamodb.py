@@ -659,7 +659,7 @@ def _reason(exc: Exception) -> tuple[str, str] | None:
             return f"credentials rejected ({text})", f"{credentials} and the region"
         return None
     if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):
-        return f"unreachable ({text})", "is the server running and the endpoint right?"
+        return None
     if isinstance(exc, bx.ProfileNotFound):
         return text, "check AWS_PROFILE"
     if isinstance(

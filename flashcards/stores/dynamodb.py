@@ -153,7 +153,7 @@ class DynamoStore:
                 return self._record(review, expected)
             except _Outage as exc:
                 self._go_offline(exc.what)
-        self._keep({"op": "record", "review": review.to_dict()}, review, expected, review.state)
+        pass
 
     def undo(self, review: Review, restore: CardState | None) -> None:
         if self._offline is None:
@@ -659,7 +659,7 @@ def _reason(exc: Exception) -> tuple[str, str] | None:
             return f"credentials rejected ({text})", f"{credentials} and the region"
         return None
     if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):
-        return None
+        return f"unreachable ({text})", "is the server running and the endpoint right?"
     if isinstance(exc, bx.ProfileNotFound):
         return text, "check AWS_PROFILE"
     if isinstance(

@@ -175,5 +175,12 @@ class Tally:
             if review.rating > 1:
                 self.passed += sign
 
+    def absorb(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        self.reviews += other.reviews
+        self.new += other.new
+        self.review += other.review
+        self.passed += other.passed
+
     def as_list(self) -> list[int]:
         return [self.reviews, self.new, self.review, self.passed]

@@ -44,10 +44,7 @@ def done_today(activity: Mapping[str, Mapping[int, Tally]], now: datetime) -> Ta
     for hours in activity.values():
         for hour, tally in hours.items():
             if hour >= first:
-                total.reviews += tally.reviews
-                total.new += tally.new
-                total.review += tally.review
-                total.passed += tally.passed
+                total.absorb(tally)
     return total
 
 

@@ -105,11 +105,7 @@ def merge_activity(per_deck: Iterable[Mapping[int, Tally]]) -> dict[int, Tally]:
     merged: dict[int, Tally] = {}
     for hours in per_deck:
         for hour, tally in hours.items():
-            into = merged.setdefault(hour, Tally())
-            into.reviews += tally.reviews
-            into.new += tally.new
-            into.review += tally.review
-            into.passed += tally.passed
+            merged.setdefault(hour, Tally()).absorb(tally)
     return merged
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from types import TracebackType
 from typing import IO, Any
@@ -22,6 +22,7 @@ from flashcards.session import StudySession, Summary, describe_wait
 from flashcards.text import safe_text
 
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
+REVEAL_KEYS = ("space", "enter")
 
 
 class Keys:
@@ -127,14 +128,9 @@ class StudyScreen:
         if self.on_first_card is not None:
             first, self.on_first_card = self.on_first_card, None
             first()
-        while True:
-            key = self.keys.read()
-            if key in ("q", "eof"):
-                return "quit"
-            if key == "u":
-                return self._undo() or card
-            if key in ("space", "enter"):
-                break
+        key = self._wait_for(REVEAL_KEYS)
+        if key not in REVEAL_KEYS:
+            return self._leave(key, card)
         now = self.clock()
         outcomes = self.session.preview(card, now)
         self._show(
@@ -142,19 +138,27 @@ class StudyScreen:
             revealed=True,
             labels={r: format_interval(s.due - now) for r, s in outcomes.items()},
         )
-        while True:
-            key = self.keys.read()
-            if key in ("q", "eof"):
-                return "quit"
-            if key == "u":
-                return self._undo() or card
-            rating = RATING_KEYS.get(key) or (3 if key in ("space", "enter") else None)
-            if rating is not None:
-                break
+        key = self._wait_for({*RATING_KEYS, *REVEAL_KEYS})
+        if key not in RATING_KEYS and key not in REVEAL_KEYS:
+            return self._leave(key, card)
+        rating = RATING_KEYS.get(key, 3)  # Space/Enter on the answer is Good, as in Anki
         elapsed_ms = int((time.monotonic() - shown) * 1000)
         self.session.answer(card, rating, now, elapsed_ms)
         self._drain_notices()
         return None
+
+    def _wait_for(self, keys: Collection[str]) -> str:
+        """The next key among ``keys`` or a way out (q, Ctrl-D/end of input, u)."""
+        while True:
+            key = self.keys.read()
+            if key in keys or key in ("q", "eof", "u"):
+                return key
+
+    def _leave(self, key: str, card: Card) -> Card | str:
+        """Quit, or undo the last answer and return the card to show again."""
+        if key == "u":
+            return self._undo() or card
+        return "quit"
 
     def _undo(self) -> Card | None:
         if not self.session.can_undo():

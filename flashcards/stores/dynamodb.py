@@ -153,7 +153,7 @@ class DynamoStore:
                 return self._record(review, expected)
             except _Outage as exc:
                 self._go_offline(exc.what)
-        pass
+        self._keep({"op": "record", "review": review.to_dict()}, review, expected, review.state)
 
     def undo(self, review: Review, restore: CardState | None) -> None:
         if self._offline is None:

@@ -85,11 +85,7 @@ class DeckActivity:
         for hour, tally in self.extra.items():
             if first is not None and hour < first:
                 continue
-            into = out.setdefault(hour, Tally())
-            into.reviews += tally.reviews
-            into.new += tally.new
-            into.review += tally.review
-            into.passed += tally.passed
+            out.setdefault(hour, Tally()).absorb(tally)
         return out
 
     def hours(self) -> set[int]:

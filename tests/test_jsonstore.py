@@ -209,3 +209,21 @@ def test_two_processes_studying_at_once_lose_no_review(tmp_path: Path) -> None:
     assert len({r.id for r in reviews}) == len(reviews)
     # every line was written against the state it followed: replaying gives the cache
     assert replay(reviews).states == store.load_states()
+
+
+def test_stats_are_the_same_before_and_after_compaction(tmp_path: Path) -> None:
+    from flashcards.catalog import DeckInfo
+    from flashcards.reports import collect_stats
+
+    store = JsonStore(tmp_path)
+    at = T0
+    for i in range(200):
+        answer(store, f"c{i % 30}", rating=(i * 7 % 4) + 1, at=at)
+        at += timedelta(hours=5)
+    info = DeckInfo("d", "D", "d.yaml", "", (), tuple(f"c{i}" for i in range(40)))
+    now = at + timedelta(hours=1)
+    before = collect_stats(JsonStore(tmp_path), [info], now)
+    store.compact()
+    after = collect_stats(JsonStore(tmp_path), [info], now)
+    assert before == after
+    assert before[1].reviews_today > 0 and before[1].streak_days > 1

@@ -204,7 +204,9 @@ class StudyScreen:
 
     def _drain_notices(self) -> None:
         while self.session.store.notices:
-            self.console.print(Text(self.session.store.notices.pop(0), style="yellow"))
+            self.console.print(
+                Text(self.session.store.notices.pop(0), style="yellow"), soft_wrap=True
+            )
 
     def _nothing_due(self) -> None:
         self.console.print(Text("Nothing due now.", style="bold"))

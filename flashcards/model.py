@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypedDict
 
 SCHEMA_VERSION = 1
@@ -149,6 +149,11 @@ def to_us(moment: datetime) -> int:
     """Microseconds since the epoch, exactly (no float rounding)."""
     delta = moment - EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int) -> datetime:
+    """The UTC moment ``us`` microseconds after the epoch."""
+    return EPOCH + timedelta(microseconds=us)
 
 
 def hour_of(moment: datetime) -> int:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flashcards.days import day_start, next_day_start
-from flashcards.model import LEARNING, RELEARNING, CardState, Tally, hour_of
+from flashcards.model import (
+    LEARNING,
+    RELEARNING,
+    REVIEW,
+    CardState,
+    Tally,
+    from_us,
+    hour_of,
+    to_us,
+)
 
 CardKey = tuple[str, str]
 LEARN_AHEAD = timedelta(minutes=20)
@@ -62,34 +71,43 @@ def _spread(reviews: list[CardKey], new: list[CardKey]) -> list[CardKey]:
     return [key for _, _, key in sorted(placed, key=lambda item: (item[0], item[1]))]
 
 
+def overview_of(states: Mapping[CardKey, CardState]) -> dict[CardKey, tuple[int, int]]:
+    """The ``(state, due in microseconds)`` pairs a queue is built from."""
+    return {key: (state.state, to_us(state.due)) for key, state in states.items()}
+
+
 class StudyQueue:
     """The cards of one study session. ``cards`` lists every card key in deck order."""
 
     def __init__(
         self,
         cards: Iterable[CardKey],
-        states: Mapping[CardKey, CardState],
+        overview: Mapping[CardKey, tuple[int, int]],
         now: datetime,
         today: Tally,
         limits: Limits | None = None,
     ) -> None:
+        """``overview`` gives ``(state, due in microseconds)`` of each answered card
+        (``Store.due_overview``, or ``overview_of`` for whole states)."""
         limits = limits or Limits()
         self.end_of_day = next_day_start(now)
+        end_us = to_us(self.end_of_day)
         new_left = max(0, limits.new_per_day - today.new)
         reviews_left = max(0, limits.reviews_per_day - today.review)
         new: list[CardKey] = []
-        due_reviews: list[tuple[datetime, CardKey]] = []
+        due_reviews: list[tuple[int, CardKey]] = []
         self.learning: dict[CardKey, datetime] = {}
         for key in cards:
-            state = states.get(key)
-            if state is None:
+            entry = overview.get(key)
+            if entry is None:
                 if len(new) < new_left:
                     new.append(key)
-            elif is_learning(state):
-                if state.due < self.end_of_day:
-                    self.learning[key] = state.due
-            elif state.due < self.end_of_day:
-                due_reviews.append((state.due, key))
+            elif entry[1] >= end_us:
+                continue
+            elif entry[0] == REVIEW:
+                due_reviews.append((entry[1], key))
+            else:
+                self.learning[key] = from_us(entry[1])
         due_reviews.sort(key=lambda item: item[0])
         reviews = [key for _, key in due_reviews[:reviews_left]]
         self.main = _spread(reviews, new)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flashcards.catalog import Catalog
 from flashcards.errors import ConflictError, StoreError
-from flashcards.model import Card, CardState, Review
+from flashcards.model import REVIEW, Card, CardState, Review, from_us, to_us
 from flashcards.queue import Counts, Limits, StudyQueue, day_start, done_today, next_day_start
 from flashcards.scheduling import before_of, preview, schedule
 from flashcards.stores import CardKey, Store
@@ -46,10 +46,13 @@ class StudySession:
         self.store = store
         self.catalog = catalog
         self.decks = [info.id for info in catalog.select(deck_ids)]
-        self.states = store.load_states(self.decks)
+        # The queue needs only each card's state and due time; whole states are read
+        # per deck when one of its cards is shown.
+        self.overview = store.due_overview(self.decks)
+        self._states: dict[str, dict[CardKey, CardState]] = {}
         today = done_today(store.activity(day_start(now), self.decks), now)
         keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
-        self.queue = StudyQueue(keys, self.states, now, today, limits or Limits())
+        self.queue = StudyQueue(keys, self.overview, now, today, limits or Limits())
         self.summary = Summary()
         self._history: list[_Answered] = []
 
@@ -68,7 +71,22 @@ class StudySession:
         return self.queue.counts()
 
     def preview(self, card: Card, now: datetime) -> dict[int, CardState]:
-        return preview(card.deck, card.id, self.states.get((card.deck, card.id)), now)
+        return preview(card.deck, card.id, self.state((card.deck, card.id)), now)
+
+    def state(self, key: CardKey) -> CardState | None:
+        """The card's current state (``None`` while new)."""
+        if key[0] not in self._states:
+            self._states[key[0]] = self.store.load_states([key[0]])
+        return self._states[key[0]].get(key)
+
+    def _set_state(self, key: CardKey, state: CardState | None) -> None:
+        self.state(key)  # the deck's states are loaded before one is changed
+        if state is None:
+            self._states[key[0]].pop(key, None)
+            self.overview.pop(key, None)
+        else:
+            self._states[key[0]][key] = state
+            self.overview[key] = (state.state, to_us(state.due))
 
     def answer(
         self, card: Card, rating: int, now: datetime, duration_ms: int | None = None
@@ -76,7 +94,7 @@ class StudySession:
         """Keep an answer durably, then move the queue on. If another process answered
         the same card meanwhile, the answer is recomputed from that newer state."""
         key = (card.deck, card.id)
-        expected = self.states.get(key)
+        expected = self.state(key)
         queue_before = self.queue.copy()
         for _ in range(CONFLICT_RETRIES):
             if expected is not None and expected.last_review and expected.last_review > now:
@@ -100,7 +118,7 @@ class StudySession:
                 expected = conflict.current if isinstance(conflict.current, CardState) else None
         else:
             raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
-        self.states[key] = after
+        self._set_state(key, after)
         self.queue.answered(key, after)
         self._history.append(_Answered(review, expected, queue_before))
         self.summary.answered += 1
@@ -123,10 +141,7 @@ class StudySession:
             ) from None
         self._history.pop()
         key = last.review.key
-        if last.previous is None:
-            self.states.pop(key, None)
-        else:
-            self.states[key] = last.previous
+        self._set_state(key, last.previous)
         self.queue = last.queue
         self.summary.answered -= 1
         self.summary.again -= last.review.rating == 1
@@ -138,16 +153,18 @@ class StudySession:
         learning = self.queue.next_due()
         if learning is not None:
             candidates.append(learning)
-        tomorrow = next_day_start(now)
-        for state in self.states.values():
-            if state.due > now:
-                candidates.append(
-                    max(day_start(state.due.astimezone(now.tzinfo)), tomorrow)
-                    if state.state == 2
-                    else state.due
-                )
+        now_us, tomorrow = to_us(now), next_day_start(now)
+        later = [(kind, due) for kind, due in self.overview.values() if due > now_us]
+        learning_due = min((due for kind, due in later if kind != REVIEW), default=None)
+        review_due = min((due for kind, due in later if kind == REVIEW), default=None)
+        if learning_due is not None:
+            candidates.append(from_us(learning_due))
+        if review_due is not None:
+            # a review shows from the start of the study day it falls due on
+            day = day_start(from_us(review_due).astimezone(now.tzinfo))
+            candidates.append(max(day, tomorrow))
         if any(
-            (info.id, card) not in self.states
+            (info.id, card) not in self.overview
             for info in self.catalog.select(self.decks)
             for card in info.card_ids
         ):

@@ -102,6 +102,11 @@ def test_unreadable_snapshot_is_rebuilt_from_the_log(tmp_path: Path, kind: str) 
     reopened = JsonStore(tmp_path)
     assert (reopened.load_states(), reopened.activity()) == expected
     assert any("rebuilt from the review log" in n for n in reopened.notices)
+    reopened.maintain()  # a damaged snapshot is rewritten at once, not after 400 kB
+    reopened.close()
+    again = JsonStore(tmp_path)
+    assert (again.load_states(), again.activity()) == expected
+    assert again.notices == []
 
 
 def test_study_path_reads_only_the_log_past_the_snapshot(
@@ -227,3 +232,23 @@ def test_stats_are_the_same_before_and_after_compaction(tmp_path: Path) -> None:
     after = collect_stats(JsonStore(tmp_path), [info], now)
     assert before == after
     assert before[1].reviews_today > 0 and before[1].streak_days > 1
+
+
+def test_recent_activity_kept_with_the_cards_matches_the_full_history(tmp_path: Path) -> None:
+    store = JsonStore(tmp_path)
+    at = T0
+    for i in range(120):
+        answer(store, f"c{i % 25}", rating=(i % 4) + 1, at=at)
+        at += timedelta(hours=3)
+    store.compact()
+    late = answer(store, "late", at=at)
+    before_late = None
+    store.undo(late, before_late)
+    answer(store, "later", at=at + timedelta(hours=1))
+    full = JsonStore(tmp_path).activity()["d"]
+    for hours_back in (1, 5, 30, 47, 200, 2000):
+        since = at - timedelta(hours=hours_back)
+        fresh = JsonStore(tmp_path)
+        got = fresh.activity(since)["d"]
+        first = int(since.timestamp() // 3600)
+        assert got == {h: t for h, t in full.items() if h >= first}, hours_back

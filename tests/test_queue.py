@@ -12,6 +12,7 @@ from flashcards.queue import (
     done_today,
     is_due,
     next_day_start,
+    overview_of,
 )
 from flashcards.scheduling import schedule
 
@@ -49,22 +50,22 @@ def test_a_review_due_later_today_is_due_but_not_before_the_rollover() -> None:
 
 def test_daily_new_limit_counts_what_was_studied_today() -> None:
     now = datetime(2026, 5, 10, 12, 0, tzinfo=PARIS)
-    fresh = StudyQueue(keys(30), {}, now, Tally())
+    fresh = StudyQueue(keys(30), overview_of({}), now, Tally())
     assert fresh.counts().new == 20
-    already = StudyQueue(keys(30), {}, now, Tally(reviews=5, new=5))
+    already = StudyQueue(keys(30), overview_of({}), now, Tally(reviews=5, new=5))
     assert already.counts().new == 15
-    assert StudyQueue(keys(30), {}, now, Tally(new=25)).counts().new == 0
+    assert StudyQueue(keys(30), overview_of({}), now, Tally(new=25)).counts().new == 0
 
 
 def test_daily_review_limit_keeps_the_most_overdue() -> None:
     now = datetime(2026, 5, 10, 12, 0, tzinfo=PARIS)
     cards = keys(250)
     states = {key: review_state(now - timedelta(days=i)) for i, key in enumerate(cards)}
-    queue = StudyQueue(cards, states, now, Tally(), Limits(reviews_per_day=200))
+    queue = StudyQueue(cards, overview_of(states), now, Tally(), Limits(reviews_per_day=200))
     assert queue.counts().review == 200
     assert ("d", "c249") in queue.main and ("d", "c000") not in queue.main
     assert queue.main[0] == ("d", "c249")
-    assert StudyQueue(cards, states, now, Tally(review=190)).counts().review == 10
+    assert StudyQueue(cards, overview_of(states), now, Tally(review=190)).counts().review == 10
 
 
 def test_order_learning_first_then_reviews_with_new_spread_among_them() -> None:
@@ -74,7 +75,7 @@ def test_order_learning_first_then_reviews_with_new_spread_among_them() -> None:
     learning = ("l", "x")
     states = {key: review_state(now - timedelta(hours=i)) for i, key in enumerate(reviews)}
     states[learning] = learning_state(now - timedelta(minutes=1))
-    queue = StudyQueue([learning, *reviews, *new], states, now, Tally())
+    queue = StudyQueue([learning, *reviews, *new], overview_of(states), now, Tally())
     assert queue.next(now) == learning
     queue.answered(learning, review_state(now + timedelta(days=3)))
     order = []
@@ -90,7 +91,7 @@ def test_order_learning_first_then_reviews_with_new_spread_among_them() -> None:
 def test_a_card_answered_again_comes_back_after_its_step() -> None:
     now = datetime(2026, 5, 10, 12, 0, tzinfo=PARIS)
     card = ("d", "c1")
-    queue = StudyQueue([card, ("d", "c2")], {}, now, Tally())
+    queue = StudyQueue([card, ("d", "c2")], overview_of({}), now, Tally())
     assert queue.next(now) == card
     again = schedule("d", "c1", None, 1, now)
     queue.answered(card, again)

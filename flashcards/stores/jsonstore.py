@@ -43,6 +43,8 @@ LOCK = "reviews.lock"
 #: Compact the log into the snapshot once this many bytes sit past it (~1,000 answers).
 COMPACT_AFTER_BYTES = 400_000
 LOCK_TIMEOUT_S = 30
+#: Hours of activity, back from a deck's latest, kept with its cards (two days).
+RECENT_HOURS = 48
 
 CARDS, ACTIVITY = "cards", "activity"
 
@@ -65,9 +67,15 @@ class JsonStore:
         self._lock: Any = None  # a filelock.FileLock, made when first written
         self._torn = False
         self._compactor: threading.Thread | None = None
+        self._damaged: set[str] = set()  # decks whose snapshot had to be rebuilt
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
         self._activity: dict[str, DeckActivity] = {}
+        # The last two days of each deck's activity travel with its cards, so that
+        # "what was done today" needs no activity file: ``_recent_from`` says from
+        # which hour that copy is complete.
+        self._recent: dict[str, DeckActivity] = {}
+        self._recent_from: dict[str, float] = {}
         self._pos: dict[tuple[str, str], Offset] = {}
         self._all: set[str] = set()  # kinds loaded for every deck
         self._end = Offset()
@@ -118,8 +126,13 @@ class JsonStore:
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
-        self._read_up(ACTIVITY, decks)
         first = hour_of(since) if since is not None else None
+        if first is not None:
+            self._read_up(CARDS, decks)
+            known = list(self._cards) if decks is None else [d for d in decks if d in self._cards]
+            if all(self._recent_from[deck] <= first for deck in known):
+                return {deck: self._recent[deck].since(first) for deck in known}
+        self._read_up(ACTIVITY, decks)
         wanted = (
             self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
         )
@@ -189,7 +202,8 @@ class JsonStore:
             size = self.log_path.stat().st_size
         except FileNotFoundError:
             return
-        if size - index.bytes < COMPACT_AFTER_BYTES or self._compactor is not None:
+        due = size - index.bytes >= COMPACT_AFTER_BYTES or bool(self._damaged)
+        if not due or self._compactor is not None:
             return
         worker = JsonStore(self.folder)
 
@@ -283,12 +297,16 @@ class JsonStore:
 
     def _load(self, deck: str, kind: str, index: Offset, files: dict[str, int]) -> None:
         found = self.snapshot.read(deck, kind)
+        if found is not None and kind == CARDS and not _is_cards_payload(found[1]):
+            found = None
         if found is None:
             if deck in files:
-                self.notices.append(
-                    f"{self.snapshot.folder}: the {kind} of deck {deck!r} were unreadable; "
-                    "rebuilt from the review log"
-                )
+                if not self._damaged:
+                    self.notices.append(
+                        f"{self.snapshot.folder}: unreadable (first for deck {deck!r}); "
+                        "rebuilt from the review log"
+                    )
+                self._damaged.add(deck)
                 self._fresh(deck, kind, Offset())
             else:
                 self._fresh(deck, kind, index)
@@ -297,7 +315,9 @@ class JsonStore:
         if files.get(deck) == offset.bytes and index.bytes > offset.bytes:
             offset = index  # nothing for this deck between its files and the index
         if kind == CARDS:
-            self._cards[deck] = dict(payload)
+            self._cards[deck] = dict(payload["cards"])
+            self._recent[deck] = DeckActivity(flat=list(payload["recent"]))
+            self._recent_from[deck] = payload["recent_from"]
         else:
             self._activity[deck] = DeckActivity(flat=list(payload))
         self._pos[(deck, kind)] = offset
@@ -305,6 +325,9 @@ class JsonStore:
     def _fresh(self, deck: str, kind: str, start: Offset) -> None:
         if kind == CARDS:
             self._cards[deck] = {}
+            # Nothing for this deck before ``start``: its recent activity is all there is.
+            self._recent[deck] = DeckActivity()
+            self._recent_from[deck] = float("-inf")
         else:
             self._activity[deck] = DeckActivity()
         self._pos[(deck, kind)] = start
@@ -371,7 +394,6 @@ class JsonStore:
                 cards.pop(card, None)
             else:
                 cards[card] = CardState.from_dict(state)
-            return
         if "set" in line:
             return
         sign = -1 if "undo" in line else 1
@@ -384,8 +406,8 @@ class JsonStore:
             duration_ms=None,
             before=line["before"],
         )
-        extra = self._activity[deck].extra
-        extra.setdefault(hour_of(review.reviewed_at), Tally()).add(review, sign)
+        counts = self._recent[deck] if kind == CARDS else self._activity[deck]
+        counts.extra.setdefault(hour_of(review.reviewed_at), Tally()).add(review, sign)
 
     # -- writing -------------------------------------------------------------
 
@@ -414,18 +436,34 @@ class JsonStore:
         _, files = self.snapshot.read_index()
         end = self._end
         for deck in set(self._cards) | set(self._activity):
-            if files.get(deck) == end.bytes:
+            if files.get(deck) == end.bytes and deck not in self._damaged:
                 continue
             cards = {
                 card: encode_state(raw) if isinstance(raw, CardState) else raw
                 for card, raw in self._cards.get(deck, {}).items()
             }
-            self.snapshot.write(deck, CARDS, end, cards)
             flat = self._activity.get(deck, DeckActivity()).merged_flat()
+            recent_from = (flat[-5] - RECENT_HOURS) if flat else 0
+            recent = DeckActivity(flat=flat).since(recent_from)
+            recent_flat = [x for hour in sorted(recent) for x in (hour, *recent[hour].as_list())]
+            payload = {"cards": cards, "recent": recent_flat, "recent_from": recent_from}
+            self.snapshot.write(deck, CARDS, end, payload)
             self.snapshot.write(deck, ACTIVITY, end, flat)
             self._activity[deck] = DeckActivity(flat=flat)
+            self._recent[deck] = DeckActivity(flat=recent_flat)
+            self._recent_from[deck] = recent_from
             files[deck] = end.bytes
         self.snapshot.write_index(end, files)
+        self._damaged.clear()
+
+
+def _is_cards_payload(payload: Any) -> bool:
+    return (
+        isinstance(payload, dict)
+        and isinstance(payload.get("cards"), dict)
+        and isinstance(payload.get("recent"), list)
+        and isinstance(payload.get("recent_from"), int | float)
+    )
 
 
 def _check_line(line: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Collection
@@ -10,8 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import IO, Any
 
-from rich.console import Console, Group
-from rich.markdown import Markdown
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
@@ -23,6 +23,21 @@ from flashcards.text import safe_text
 
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
 REVEAL_KEYS = ("space", "enter")
+
+
+# Anything that could be Markdown syntax: list items, headings, quotes, fences,
+# emphasis, code, links, HTML, tables, escapes.
+_MARKDOWN = re.compile(r"(^|\n)\s*([-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)|[*_`\[<\\]")
+
+
+def markdown(text: str) -> RenderableType:
+    """Card text as Markdown. Plain prose needs no parser: the Markdown renderer (and
+    the parser it imports, ~40 ms) is loaded only for text that could use it."""
+    if not _MARKDOWN.search(text):
+        return Text(text)
+    from rich.markdown import Markdown
+
+    return Markdown(text)
 
 
 class Keys:
@@ -187,9 +202,9 @@ class StudyScreen:
             " · ",
             (f"Review {counts.review}", "green"),
         )
-        parts: list[object] = [Markdown(safe_text(card.question))]
+        parts: list[object] = [markdown(safe_text(card.question))]
         if revealed:
-            parts += [Text("─" * 20, style="dim"), Markdown(safe_text(card.answer))]
+            parts += [Text("─" * 20, style="dim"), markdown(safe_text(card.answer))]
         self.console.print(header)
         self.console.print(Panel(Group(*parts), border_style="cyan"))  # type: ignore[arg-type]
         if revealed and labels:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypedDict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: activity per quarter hour
 
 # Card states, numbered as py-fsrs numbers them (a card with no state is new).
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
@@ -156,14 +156,19 @@ def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
-def hour_of(moment: datetime) -> int:
-    """The UTC hour (hours since the epoch) a moment falls in: activity is counted per hour."""
-    return int(moment.timestamp() // 3600)
+#: Activity is counted per quarter hour: fine enough for the 4 a.m. rollover in every
+#: time zone (some are offset by 30 or 45 minutes), coarse enough to stay small.
+SLOT_SECONDS = 900
+
+
+def slot_of(moment: datetime) -> int:
+    """The quarter hour (counted from the epoch, in UTC) a moment falls in."""
+    return int(moment.timestamp() // SLOT_SECONDS)
 
 
 @dataclass
 class Tally:
-    """Reviews counted in one hour: all of them, of new cards, of review cards,
+    """Reviews counted in one quarter hour: all of them, of new cards, of review cards,
     and of review cards that were remembered (rating above Again)."""
 
     reviews: int = 0

@@ -21,7 +21,7 @@ from flashcards.model import (
     CardState,
     Tally,
     from_us,
-    hour_of,
+    slot_of,
     to_us,
 )
 
@@ -48,7 +48,7 @@ def is_due(state: CardState, now: datetime) -> bool:
 
 def done_today(activity: Mapping[str, Mapping[int, Tally]], now: datetime) -> Tally:
     """What was already studied this study day, over the given decks."""
-    first = hour_of(day_start(now))
+    first = slot_of(day_start(now))
     total = Tally()
     for hours in activity.values():
         for hour, tally in hours.items():

@@ -55,7 +55,7 @@ def collect_stats(
     ids = [info.id for info in infos]
     states = store.load_states(ids)
     activity = store.activity(now - timedelta(days=RETENTION_DAYS + 1), ids)
-    hours = store.active_hours(ids)
+    hours = store.active_slots(ids)
     per_deck = [
         deck_stats(
             info.id,

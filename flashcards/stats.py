@@ -7,7 +7,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flashcards.days import ROLLOVER_HOUR, day_start, next_day_start
-from flashcards.model import LEARNING, RELEARNING, REVIEW, CardState, Tally, hour_of
+from flashcards.model import (
+    LEARNING,
+    RELEARNING,
+    REVIEW,
+    SLOT_SECONDS,
+    CardState,
+    Tally,
+    slot_of,
+)
 from flashcards.queue import is_due
 
 CardKey = tuple[str, str]
@@ -43,8 +51,8 @@ def deck_stats(
     hours: Iterable[int],
     now: datetime,
 ) -> DeckStats:
-    """Counts for one deck. ``activity`` is that deck's reviews per UTC hour over the
-    last 30 days at least; ``hours`` every UTC hour in which it had a review."""
+    """Counts for one deck. ``activity`` is that deck's reviews per quarter-hour slot
+    over the last 30 days at least; ``hours`` every slot in which it had a review."""
     counts = {LEARNING: 0, REVIEW: 0, RELEARNING: 0}
     total = new = due_now = due_today = due_week = 0
     end_today = next_day_start(now)
@@ -110,31 +118,31 @@ def merge_activity(per_deck: Iterable[Mapping[int, Tally]]) -> dict[int, Tally]:
 
 
 def reviews_since(activity: Mapping[int, Tally], since: datetime) -> int:
-    first = hour_of(since)
+    first = slot_of(since)
     return sum(t.reviews for h, t in activity.items() if h >= first)
 
 
 def retention(activity: Mapping[int, Tally], now: datetime) -> float | None:
     """Share of review-card answers in the last 30 days that were not Again."""
-    first = hour_of(now - timedelta(days=RETENTION_DAYS))
+    first = slot_of(now - timedelta(days=RETENTION_DAYS))
     answered = sum(t.review for h, t in activity.items() if h >= first)
     passed = sum(t.passed for h, t in activity.items() if h >= first)
     return passed / answered if answered else None
 
 
-def study_day(hour: int, now: datetime) -> int:
-    """The study day (days since the epoch, rolling over at 4 a.m.) of a UTC hour,
-    in the UTC offset of ``now``. Integer arithmetic: stats turn years of hours into days."""
+def study_day(slot: int, now: datetime) -> int:
+    """The study day (days since the epoch, rolling over at 4 a.m.) of a quarter-hour
+    slot, in the UTC offset of ``now``. Integer arithmetic: years of slots become days."""
     utc_offset = now.utcoffset()
     offset = int(utc_offset.total_seconds()) if utc_offset is not None else 0
-    return (hour * 3600 + offset - ROLLOVER_HOUR * 3600) // 86400
+    return (slot * SLOT_SECONDS + offset - ROLLOVER_HOUR * 3600) // 86400
 
 
 def streak(hours: Iterable[int], now: datetime) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
     when today has no review yet)."""
     days = {study_day(h, now) for h in hours}
-    today = study_day(hour_of(now), now)
+    today = study_day(slot_of(now), now)
     day = today if today in days else today - 1
     count = 0
     while day in days:

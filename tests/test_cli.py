@@ -256,3 +256,23 @@ def test_help_lists_the_commands(runner: CliRunner) -> None:
     assert result.exit_code == 0
     for command in ("study", "list-decks", "stats", "progress"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("offset", ["+05:30", "+05:45", "-03:30", "+01:00"])
+def test_rollover_at_four_in_zones_off_the_hour(
+    runner: CliRunner, deck_folder: Path, offset: str
+) -> None:
+    cards = "\n".join(f"  - {{id: c{i}, question: Q{i}, answer: A{i}}}" for i in range(30))
+    (deck_folder / "big.yaml").write_text(f"name: Big\ncards:\n{cards}\n")
+    args = ["--decks", str(deck_folder)]
+    easy_all = "\n4\n" * 30 + "q\n"
+    before = f"2026-03-01T03:45:00{offset}"
+    after = f"2026-03-01T04:10:00{offset}"
+    first = runner.invoke(app, ["study", *args], input=easy_all, env={"FLASHCARDS_NOW": before})
+    assert "Answered 20 cards" in first.stdout
+    stats = json.loads(
+        runner.invoke(app, ["stats", "--json", *args], env={"FLASHCARDS_NOW": after}).stdout
+    )
+    assert stats["total"]["reviews_today"] == 0
+    second = runner.invoke(app, ["study", *args], input=easy_all, env={"FLASHCARDS_NOW": after})
+    assert "Answered 10 cards" in second.stdout

@@ -113,7 +113,7 @@ def test_done_today_counts_only_since_the_rollover() -> None:
     yesterday = Tally()
     for kind, tally in ((0, today), (2, today), (0, yesterday)):
         tally.add(Review("x", "d", "c", 3, now, None, before=kind))
-    start = int(day_start(now).timestamp() // 3600)
+    start = int(day_start(now).timestamp() // 900)
     activity = {"d": {start: today, start - 1: yesterday}}
     counted = done_today(activity, now)
     assert (counted.reviews, counted.new, counted.review, counted.passed) == (2, 1, 1, 1)

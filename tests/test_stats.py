@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.model import CardState, Review, Tally, slot_of
 from flashcards.stats import deck_stats, retention, streak
 
 TOKYO = timezone(timedelta(hours=9))
@@ -23,27 +23,27 @@ def tally(*reviews: tuple[int, int]) -> Tally:
 
 
 def test_streak_counts_consecutive_study_days_ending_today_or_yesterday() -> None:
-    hours = {hour_of(at(d)) for d in (0, 1, 2, 4)}
+    hours = {slot_of(at(d)) for d in (0, 1, 2, 4)}
     assert streak(hours, NOW) == 3
-    assert streak({hour_of(at(d)) for d in (1, 2)}, NOW) == 2  # today not studied yet
-    assert streak({hour_of(at(d)) for d in (2, 3)}, NOW) == 0
+    assert streak({slot_of(at(d)) for d in (1, 2)}, NOW) == 2  # today not studied yet
+    assert streak({slot_of(at(d)) for d in (2, 3)}, NOW) == 0
     assert streak(set(), NOW) == 0
 
 
 def test_a_review_at_two_in_the_morning_belongs_to_the_day_before() -> None:
     late_night = at(0, hour=2)  # 02:00 today, local: still yesterday's study day
-    assert streak({hour_of(late_night), hour_of(at(2))}, NOW) == 2
-    assert streak({hour_of(at(0, hour=5)), hour_of(at(2))}, NOW) == 1
+    assert streak({slot_of(late_night), slot_of(at(2))}, NOW) == 2
+    assert streak({slot_of(at(0, hour=5)), slot_of(at(2))}, NOW) == 1
 
 
 def test_retention_counts_review_cards_over_the_last_30_days_only() -> None:
     activity = {
-        hour_of(at(1)): tally((2, 3), (2, 1), (0, 3), (1, 1)),  # two review cards: one passed
-        hour_of(at(5)): tally((2, 4), (2, 2)),
-        hour_of(at(40)): tally((2, 1), (2, 1), (2, 1)),  # too old
+        slot_of(at(1)): tally((2, 3), (2, 1), (0, 3), (1, 1)),  # two review cards: one passed
+        slot_of(at(5)): tally((2, 4), (2, 2)),
+        slot_of(at(40)): tally((2, 1), (2, 1), (2, 1)),  # too old
     }
     assert retention(activity, NOW) == 3 / 4
-    assert retention({hour_of(at(1)): tally((0, 3))}, NOW) is None
+    assert retention({slot_of(at(1)): tally((0, 3))}, NOW) is None
 
 
 def test_deck_stats_counts_states_and_what_is_due() -> None:
@@ -58,8 +58,8 @@ def test_deck_stats_counts_states_and_what_is_due() -> None:
         ("d", "f"): state(3, NOW - timedelta(minutes=1)),  # relearning, due now
         ("other", "a"): state(2, NOW),
     }
-    today = {hour_of(NOW): tally((2, 3), (0, 3))}
-    stats = deck_stats("d", "D", ["a", "b", "c", "e", "f", "g"], states, today, {hour_of(NOW)}, NOW)
+    today = {slot_of(NOW): tally((2, 3), (0, 3))}
+    stats = deck_stats("d", "D", ["a", "b", "c", "e", "f", "g"], states, today, {slot_of(NOW)}, NOW)
     assert (stats.cards, stats.new, stats.learning, stats.review, stats.relearning) == (
         6,
         1,

@@ -20,7 +20,7 @@ from servers import Dynalite, isolate_aws
 
 from flashcards.clock import now
 from flashcards.errors import ConflictError
-from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.model import CardState, Review, Tally, slot_of
 from flashcards.scheduling import before_of, replay, schedule
 from flashcards.stores import Store, StoreContext, open_store
 from flashcards.stores import dynamodb as dynamo
@@ -255,7 +255,7 @@ def test_activity_counts_new_review_and_passed_answers_per_hour(store_factory: F
 
     per_hour: dict[int, list[int]] = {}
     for review in kept + lapsed + learning:
-        counts = per_hour.setdefault(hour_of(review.reviewed_at), [0, 0, 0, 0])
+        counts = per_hour.setdefault(slot_of(review.reviewed_at), [0, 0, 0, 0])
         counts[0] += 1
         counts[1] += review.before == 0
         counts[2] += review.before == 2
@@ -269,7 +269,7 @@ def test_activity_counts_new_review_and_passed_answers_per_hour(store_factory: F
     assert min(kept[1].reviewed_at, lapsed[1].reviewed_at) > since
     later = store.activity(since)
     assert totals(later) == [2, 0, 2, 1]
-    assert all(h >= hour_of(since) for h in later["deck"])
+    assert all(h >= slot_of(since) for h in later["deck"])
     elsewhere = store.activity(since, decks=["other"])
     assert "deck" not in elsewhere and totals(elsewhere) == [0, 0, 0, 0]
     assert totals(store.activity(since, decks=["deck"])) == [2, 0, 2, 1]
@@ -284,10 +284,10 @@ def test_active_hours_are_the_hours_with_standing_reviews(store_factory: Factory
     taken_back = answer("a", "three", None, 3, T0 + timedelta(days=3))
     record_all(store, [monday, tuesday, other, taken_back])
     store.undo(taken_back, None)
-    hours = store_factory().active_hours()
-    assert hours["a"] == {hour_of(monday.reviewed_at), hour_of(tuesday.reviewed_at)}
-    assert hours["b"] == {hour_of(other.reviewed_at)}
-    assert set(store.active_hours(["b"])) == {"b"}
+    hours = store_factory().active_slots()
+    assert hours["a"] == {slot_of(monday.reviewed_at), slot_of(tuesday.reviewed_at)}
+    assert hours["b"] == {slot_of(other.reviewed_at)}
+    assert set(store.active_slots(["b"])) == {"b"}
 
 
 def test_reviews_are_listed_oldest_first(store_factory: Factory) -> None:

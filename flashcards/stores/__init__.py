@@ -39,11 +39,11 @@ class Store(Protocol):
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
-        """Review counts per deck and UTC hour (see ``model.hour_of``), from ``since`` on,
+        """Review counts per deck and quarter hour (``model.slot_of``), from ``since`` on,
         for the given decks (or all)."""
 
-    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
-        """Every UTC hour with at least one standing review, per deck (for streaks)."""
+    def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+        """Every quarter hour with at least one standing review, per deck (for streaks)."""
 
     def reviews(self) -> Iterator[Review]:
         """Every review that stands (undone ones excluded), oldest first."""

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flashcards.clock import now
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
-from flashcards.model import CardState, Review, Tally, hour_of, to_us
+from flashcards.model import SLOT_SECONDS, CardState, Review, Tally, slot_of, to_us
 from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.outbox import Entry, Outbox
@@ -171,19 +171,19 @@ class DynamoStore:
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
-        first = hour_of(since) if since is not None else None
+        first = slot_of(since) if since is not None else None
         out: dict[str, dict[int, Tally]] = {}
         for review in self._standing(first, decks):
-            hour = hour_of(review.reviewed_at)
+            hour = slot_of(review.reviewed_at)
             if (decks is None or review.deck in decks) and (first is None or hour >= first):
                 out.setdefault(review.deck, {}).setdefault(hour, Tally()).add(review)
         return out
 
-    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+    def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         out: dict[str, set[int]] = {}
         for review in self._standing(None, decks):
             if decks is None or review.deck in decks:
-                out.setdefault(review.deck, set()).add(hour_of(review.reviewed_at))
+                out.setdefault(review.deck, set()).add(slot_of(review.reviewed_at))
         return out
 
     def reviews(self) -> Iterator[Review]:
@@ -364,7 +364,7 @@ class DynamoStore:
                 cond, values = "pk = :p", dict[str, str]()
                 if first_hour is not None:
                     cond += " AND t >= :t"
-                    values[":t"] = _stamp(datetime.fromtimestamp(first_hour * 3600, UTC))
+                    values[":t"] = _stamp(datetime.fromtimestamp(first_hour * SLOT_SECONDS, UTC))
                 for deck in self._deck_items() if decks is None else decks:
                     values[":p"] = f"{self._p}#{deck}"
                     for item in self._query(cond, values, index=True):

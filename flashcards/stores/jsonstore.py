@@ -5,7 +5,7 @@ Layout of the folder:
 * ``reviews.jsonl`` — the source of truth. One JSON object a line: a review
   (with the card's state after it), an ``undo`` (naming the review taken back
   and the state restored) or a ``set`` (a state recomputed by an import).
-* ``snapshot/`` — per-deck card states and hourly activity as of an offset of
+* ``snapshot/`` — per-deck card states and activity per quarter hour as of an offset of
   the log (see ``snapshot.py``); replaced atomically, never rewritten in place,
   and ignored (the log is replayed instead) whenever unreadable.
 * ``reviews.lock`` — held while reading the log's tail or appending to it.
@@ -27,7 +27,7 @@ from typing import Any
 
 from flashcards.errors import ConflictError, StoreError
 from flashcards.fsutil import append_durably
-from flashcards.model import CardState, Review, Tally, hour_of
+from flashcards.model import CardState, Review, Tally, slot_of
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.snapshot import (
     DeckActivity,
@@ -43,8 +43,8 @@ LOCK = "reviews.lock"
 #: Compact the log into the snapshot once this many bytes sit past it (~1,000 answers).
 COMPACT_AFTER_BYTES = 400_000
 LOCK_TIMEOUT_S = 30
-#: Hours of activity, back from a deck's latest, kept with its cards (two days).
-RECENT_HOURS = 48
+#: Quarter hours of activity, back from a deck's latest, kept with its cards (two days).
+RECENT_SLOTS = 48 * 4
 
 CARDS, ACTIVITY = "cards", "activity"
 
@@ -126,7 +126,7 @@ class JsonStore:
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
-        first = hour_of(since) if since is not None else None
+        first = slot_of(since) if since is not None else None
         if first is not None:
             self._read_up(CARDS, decks)
             known = list(self._cards) if decks is None else [d for d in decks if d in self._cards]
@@ -138,7 +138,7 @@ class JsonStore:
         )
         return {deck: self._activity[deck].since(first) for deck in wanted}
 
-    def active_hours(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
+    def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         self._read_up(ACTIVITY, decks)
         wanted = (
             self._activity.keys() if decks is None else [d for d in decks if d in self._activity]
@@ -407,7 +407,7 @@ class JsonStore:
             before=line["before"],
         )
         counts = self._recent[deck] if kind == CARDS else self._activity[deck]
-        counts.extra.setdefault(hour_of(review.reviewed_at), Tally()).add(review, sign)
+        counts.extra.setdefault(slot_of(review.reviewed_at), Tally()).add(review, sign)
 
     # -- writing -------------------------------------------------------------
 
@@ -443,7 +443,7 @@ class JsonStore:
                 for card, raw in self._cards.get(deck, {}).items()
             }
             flat = self._activity.get(deck, DeckActivity()).merged_flat()
-            recent_from = (flat[-5] - RECENT_HOURS) if flat else 0
+            recent_from = (flat[-5] - RECENT_SLOTS) if flat else 0
             recent = DeckActivity(flat=flat).since(recent_from)
             recent_flat = [x for hour in sorted(recent) for x in (hour, *recent[hour].as_list())]
             payload = {"cards": cards, "recent": recent_flat, "recent_from": recent_from}

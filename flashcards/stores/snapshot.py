@@ -4,7 +4,7 @@ For each deck two files, each recording the log offset (bytes and lines) it refl
 
 * ``<deck>.cards.json`` — card states, compactly encoded (times as integer
   microseconds since the epoch, exact);
-* ``<deck>.activity.json`` — review counts per UTC hour as a flat list
+* ``<deck>.activity.json`` — review counts per quarter hour (``model.slot_of``) as a flat list
   ``[hour, reviews, new, review, passed, hour, ...]`` sorted by hour.
 
 ``index.json`` is written last by a compaction: its offset ``log`` says that, for
@@ -66,7 +66,7 @@ def decode_state(raw: list[Any]) -> CardState:
 
 @dataclass
 class DeckActivity:
-    """A deck's hourly counts: a flat sorted list from the snapshot, plus changes since."""
+    """A deck's counts per quarter hour: a flat sorted list from the snapshot, plus changes since."""
 
     flat: list[int] = field(default_factory=list)
     extra: dict[int, Tally] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 from typer.core import TyperGroup
 
-from flashcards.errors import FlashcardsError
+from flashcards.errors import FlashcardsError, UsageError
 
 if TYPE_CHECKING:
     from flashcards.catalog import Catalog
@@ -103,21 +103,17 @@ def _store(settings: Settings) -> Store:
     return open_store(settings.store_url, StoreContext(settings.home, settings.profile))
 
 
-def _report(catalog: Catalog, store: Store | None = None) -> bool:
-    """Print bad decks and store notices on stderr; True when a deck was bad."""
-    err = error_console()
-    for error in catalog.errors:
-        err.print(Text(f"error: {error}", style="red"), soft_wrap=True)
-    if store is not None:
-        while store.notices:
-            err.print(Text(store.notices.pop(0), style="yellow"), soft_wrap=True)
-    return bool(catalog.errors)
-
-
-def _finish(catalog: Catalog, store: Store) -> None:
+def _finish(catalog: Catalog, store: Store, deck_errors_shown: bool = False) -> None:
+    """Housekeeping, then bad decks and store notices on stderr; exit status 1 when a
+    deck was bad (the good ones have been used all the same)."""
     store.maintain()
     store.close()  # waits for the housekeeping to end, so its notices are reported
-    if _report(catalog, store):
+    err = error_console()
+    for error in [] if deck_errors_shown else catalog.errors:
+        err.print(Text(f"error: {error}", style="red"), soft_wrap=True)
+    while store.notices:
+        err.print(Text(store.notices.pop(0), style="yellow"), soft_wrap=True)
+    if catalog.errors:
         raise typer.Exit(code=1)
 
 
@@ -142,19 +138,26 @@ def study(
     catalog.select(names)  # unknown or broken deck names fail before anything opens
     progress = _store(settings)
     try:
-        _report(catalog, progress)
+        if not catalog.infos:
+            raise UsageError(
+                "no decks found in "
+                + ", ".join(str(p) for p in settings.deck_path)
+                + "; add *.yaml decks there or point --decks at some"
+            )
         session = StudySession(progress, catalog, names, clock.now())
         out = console()
         with Keys() as keys:
             # Housekeeping starts once the first question is up, while the learner reads.
             screen = StudyScreen(session, out, keys, clock.now, on_first_card=progress.maintain)
+            for error in catalog.errors:  # shown under the first card, not wiped by it
+                screen.say(f"error: {error}", style="red")
             try:
                 screen.run()
             except KeyboardInterrupt:
                 out.print()
                 out.print(Text("Stopped.", style="yellow"))
                 screen.print_summary()
-        _finish(catalog, progress)
+        _finish(catalog, progress, deck_errors_shown=True)
     finally:
         progress.close()
 

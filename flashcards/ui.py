@@ -118,10 +118,17 @@ class StudyScreen:
         self.keys = keys
         self.clock = clock
         self.started = time.monotonic()
+        # Messages for the learner wait here and are printed under the next screen,
+        # so that clearing the screen for a card never wipes them unread.
+        self._messages: list[Text] = []
+
+    def say(self, text: str, style: str = "yellow") -> None:
+        self._messages.append(Text(text, style=style))
 
     def run(self) -> Summary:
         card = self.session.next_card(self.clock())
         if card is None:
+            self._flush()
             self._nothing_due()
             return self.session.summary
         while card is not None:
@@ -129,9 +136,9 @@ class StudyScreen:
             if outcome == "quit":
                 break
             card = outcome if isinstance(outcome, Card) else self.session.next_card(self.clock())
-        else:
-            self.console.print(Text("Done for now.", style="bold green"))
-            self._next_due_line()
+            if card is None:
+                card = self._finished()
+        self._flush()
         self.print_summary()
         return self.session.summary
 
@@ -175,17 +182,29 @@ class StudyScreen:
             return self._undo() or card
         return "quit"
 
+    def _finished(self) -> Card | None:
+        """Nothing left: say so, and still let the last answer be undone."""
+        self._flush()
+        self.console.print(Text("Done for now.", style="bold green"))
+        self._next_due_line()
+        if not self.session.can_undo():
+            return None
+        self.console.print(Text("u undo the last answer · any other key to finish", style="dim"))
+        if self.keys.read() != "u":
+            return None
+        return self._undo()
+
     def _undo(self) -> Card | None:
         if not self.session.can_undo():
-            self.console.print(Text("Nothing to undo in this session.", style="yellow"))
+            self.say("Nothing to undo in this session.")
             return None
         try:
             card = self.session.undo()
         except StoreError as exc:
-            self.console.print(Text(str(exc), style="red"))
+            self.say(str(exc), style="red")
             return None
         self._drain_notices()
-        self.console.print(Text("Undone.", style="yellow"))
+        self.say("Undone.")
         return card
 
     def _show(self, card: Card, revealed: bool, labels: dict[int, str] | None = None) -> None:
@@ -216,12 +235,17 @@ class StudyScreen:
             self.console.print(Text("1-4 answer · Space/Enter Good · u undo · q quit", style="dim"))
         else:
             self.console.print(Text("Space/Enter show answer · u undo · q quit", style="dim"))
+        self._flush()
+
+    def _flush(self) -> None:
+        """Print the waiting messages (store notices too) once the screen is drawn."""
+        self._drain_notices()
+        while self._messages:
+            self.console.print(self._messages.pop(0), soft_wrap=True)
 
     def _drain_notices(self) -> None:
         while self.session.store.notices:
-            self.console.print(
-                Text(self.session.store.notices.pop(0), style="yellow"), soft_wrap=True
-            )
+            self.say(self.session.store.notices.pop(0))
 
     def _nothing_due(self) -> None:
         self.console.print(Text("Nothing due now.", style="bold"))
@@ -234,6 +258,7 @@ class StudyScreen:
             self.console.print(Text(f"Next card due {describe_wait(moment, now)}."))
 
     def print_summary(self) -> None:
+        self._flush()
         summary = self.session.summary
         spent = _duration(time.monotonic() - self.started)
         self.console.print(

@@ -276,3 +276,30 @@ def test_rollover_at_four_in_zones_off_the_hour(
     assert stats["total"]["reviews_today"] == 0
     second = runner.invoke(app, ["study", *args], input=easy_all, env={"FLASHCARDS_NOW": after})
     assert "Answered 10 cards" in second.stdout
+
+
+def test_the_last_answer_of_a_session_can_still_be_undone(runner: CliRunner) -> None:
+    result = invoke(runner, "study", "dynamoose", input="\n4\n\n4\nu\n")
+    assert result.exit_code == 0, result.output
+    done, _, after_undo = result.stdout.partition("Done for now.")
+    assert "u undo the last answer" in after_undo
+    assert "What are some key features of Dynamoose" in after_undo and "Undone." in after_undo
+    assert "Answered 1 card (0 Again)" in result.stdout
+    assert len(invoke(runner, "progress", "export").stdout.splitlines()) == 1
+
+
+def test_a_bad_deck_is_reported_once_while_the_good_ones_are_studied(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
+    (deck_folder / "bad.yaml").write_text("name: Bad\ncards: 3\n")
+    result = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\n3\nq\n")
+    assert result.exit_code == 1
+    assert result.output.count("bad.yaml:2: `cards` must be a list") == 1
+    assert "Answered 1 card" in result.stdout
+
+
+def test_no_decks_at_all_is_said_plainly(runner: CliRunner, deck_folder: Path) -> None:
+    result = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="q\n")
+    assert result.exit_code == 1
+    assert "no decks found in" in result.stderr and "Traceback" not in result.output

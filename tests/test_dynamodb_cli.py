@@ -143,9 +143,9 @@ def test_study_in_a_terminal_with_undo_keeps_exactly_the_answers_left(
     child.send(" ")
     child.expect("Strict data modeling")
     child.send("1")
-    child.send("u")  # take the Again back
-    child.expect("Undone")
+    child.send("u")  # take the Again back: the card comes back, the message under it
     child.expect("What are some key features of Dynamoose")
+    child.expect("Undone")
     child.send(" ")
     child.expect("Easy")
     child.send("4")
@@ -241,7 +241,9 @@ def test_an_outage_mid_session_keeps_the_answer_and_sends_it_later(
         child.expect("Again")
         child.send("3")
         child.expect("How does API Gateway integrate")
-        printed = plain(child.before)
+        child.expect("show answer")  # the notice is printed under the next card
+        child.expect("will be sent next time the store is opened")
+        printed = plain(child.before + child.after)
         child.send("q")
         child.expect(r"Answered 2 cards \(0 Again\)")
         rest = child.read()

@@ -66,9 +66,10 @@ def test_study_in_a_terminal_with_single_keys_and_undo(env: dict[str, str]) -> N
     child.send(" ")
     child.expect("Strict data modeling")
     child.send("1")
-    child.send("u")  # undo the Again
-    child.expect("Undone")
+    child.send("u")  # undo the Again: the card comes back, with the message under it
     child.expect("What are some key features of Dynamoose")
+    child.expect("show answer")
+    child.expect("Undone")
     child.send(" ")
     child.expect("Easy")
     child.send("4")

@@ -281,7 +281,8 @@ def test_rollover_at_four_in_zones_off_the_hour(
 def test_the_last_answer_of_a_session_can_still_be_undone(runner: CliRunner) -> None:
     result = invoke(runner, "study", "dynamoose", input="\n4\n\n4\nu\n")
     assert result.exit_code == 0, result.output
-    done, _, after_undo = result.stdout.partition("Done for now.")
+    _, found, after_undo = result.stdout.partition("Done for now.")
+    assert found
     assert "u undo the last answer" in after_undo
     assert "What are some key features of Dynamoose" in after_undo and "Undone." in after_undo
     assert "Answered 1 card (0 Again)" in result.stdout

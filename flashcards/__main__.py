@@ -1,3 +1,3 @@
-from flashcards.cli import main
+from flashcards.launch import main
 
 main()

@@ -130,6 +130,10 @@ def _load(path: Path, cache: _DeckCache | None) -> Deck:
     parsed, so a change made while it is being read is seen on the next run.
     """
     st = path.stat()
+    from flashcards.decks import MAX_DECK_BYTES, too_big
+
+    if st.st_size > MAX_DECK_BYTES:
+        raise too_big(path, st.st_size)  # refused before reading it into memory
     data = path.read_bytes()
     deck = parse_deck(path, data)
     if cache:

@@ -238,8 +238,13 @@ def export(
             for line in export_lines(progress.reviews()):
                 typer.echo(line)
         else:
+            if out.is_dir():
+                raise UsageError(f"--out {out}: is a folder; name a file")
             data = "".join(line + "\n" for line in export_lines(progress.reviews()))
-            write_atomically(out, data.encode())
+            try:
+                write_atomically(out, data.encode())
+            except OSError as exc:
+                raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
             error_console().print(f"Wrote {data.count(chr(10))} reviews to {out}.")
     finally:
         progress.close()

@@ -25,4 +25,7 @@ def parse_now(text: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise UsageError(f"FLASHCARDS_NOW: {text!r} needs a UTC offset (e.g. +00:00)")
+    if not 1971 <= value.year <= 9000:
+        # Intervals of up to 100 years are added to it; the epoch is subtracted from it.
+        raise UsageError(f"FLASHCARDS_NOW: {text!r} is outside the years 1971 to 9000")
     return value

@@ -50,6 +50,13 @@ class _Loader(_BaseLoader):
         return result
 
 
+def too_big(path: Path, size: int) -> DeckError:
+    return DeckError(
+        f"{path}: {size:,} bytes is over the {MAX_DECK_BYTES:,}-byte limit "
+        "for a deck file; split it into several decks"
+    )
+
+
 def card_id_from_question(question: str) -> str:
     """A stable id for a card that has none: a slug of the question plus a short hash."""
     slug = re.sub(r"[^a-z0-9]+", "-", question.lower()).strip("-")[:40].strip("-")
@@ -60,10 +67,7 @@ def card_id_from_question(question: str) -> str:
 def parse_deck(path: Path, data: bytes) -> Deck:
     """Build a deck from a file's bytes, or raise ``DeckError`` saying where it is wrong."""
     if len(data) > MAX_DECK_BYTES:
-        raise DeckError(
-            f"{path}: {len(data):,} bytes is over the {MAX_DECK_BYTES:,}-byte limit "
-            "for a deck file; split it into several decks"
-        )
+        raise too_big(path, len(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -235,4 +239,5 @@ __all__ = [
     "card_id_from_question",
     "deck_files",
     "parse_deck",
+    "too_big",
 ]

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 from flashcards.errors import UsageError
 from flashcards.model import Review
+
+# The ids decks allow: a deck id is a file name, a card id has no spaces, '/' or '#'.
+_DECK_ID = re.compile(r"[^/\x00-\x1f]+")
+_CARD_ID = re.compile(r"[^\s/#]+")
 
 
 def export_lines(reviews: Iterable[Review]) -> Iterator[str]:
@@ -62,8 +67,12 @@ def parse_line(line: str, where: str) -> Review:
         if field not in data:
             raise UsageError(f"{where}: missing field `{field}`")
     deck, card, rating = data["deck"], data["card"], data["rating"]
-    if not isinstance(deck, str) or not deck or not isinstance(card, str) or not card:
-        raise UsageError(f"{where}: `deck` and `card` must be non-empty text")
+    if not isinstance(deck, str) or not _DECK_ID.fullmatch(deck):
+        raise UsageError(
+            f"{where}: `deck` must be a deck id (text without '/' or control characters)"
+        )
+    if not isinstance(card, str) or not _CARD_ID.fullmatch(card):
+        raise UsageError(f"{where}: `card` must be a card id (text without spaces, '/' or '#')")
     if rating not in (1, 2, 3, 4) or isinstance(rating, bool):
         raise UsageError(f"{where}: field `rating` must be 1, 2, 3 or 4, not {rating!r}")
     try:

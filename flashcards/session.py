@@ -54,6 +54,8 @@ class StudySession:
         keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
         self.queue = StudyQueue(keys, self.overview, now, today, limits or Limits())
         self.summary = Summary()
+        #: Whether the last answer had to be recomputed after another session's.
+        self.recomputed = False
         self._history: list[_Answered] = []
 
     def next_card(self, now: datetime) -> Card | None:
@@ -96,6 +98,7 @@ class StudySession:
         key = (card.deck, card.id)
         expected = self.state(key)
         queue_before = self.queue.copy()
+        self.recomputed = False
         for _ in range(CONFLICT_RETRIES):
             if expected is not None and expected.last_review and expected.last_review > now:
                 # Another session answered this card a moment "later": ours follows it.
@@ -116,6 +119,7 @@ class StudySession:
                 break
             except ConflictError as conflict:
                 expected = conflict.current if isinstance(conflict.current, CardState) else None
+                self.recomputed = True
         else:
             raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
         self._set_state(key, after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -44,7 +45,8 @@ class Keys:
     """Single keystrokes from a terminal, or one key per line from a pipe."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream or sys.stdin
+        # With standard input closed (``<&-``) there is nothing to read: end of input.
+        self.stream: IO[str] = stream or sys.stdin or io.StringIO("")
         self.interactive = self.stream.isatty()
         self._saved: list[Any] | None = None
         self._pending = ""
@@ -165,7 +167,12 @@ class StudyScreen:
             return self._leave(key, card)
         rating = RATING_KEYS.get(key, 3)  # Space/Enter on the answer is Good, as in Anki
         elapsed_ms = int((time.monotonic() - shown) * 1000)
-        self.session.answer(card, rating, now, elapsed_ms)
+        after = self.session.answer(card, rating, now, elapsed_ms)
+        if self.session.recomputed:
+            self.say(
+                "That card was just answered in another session too; your answer was "
+                f"applied after it: next due in {format_interval(after.due - now)}."
+            )
         self._drain_notices()
         return None
 

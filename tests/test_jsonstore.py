@@ -67,9 +67,31 @@ def test_torn_last_line_is_dropped_with_a_warning_and_kept_aside(tmp_path: Path)
     assert set(JsonStore(tmp_path).load_states()) == {("d", "a"), ("d", "b"), ("d", "c")}
 
 
+def _valid_line_with(change) -> bytes:  # type: ignore[no-untyped-def]
+    line = {
+        "id": "x",
+        "deck": "d",
+        "card": "c",
+        "rating": 3,
+        "reviewed_at": "2026-01-01T00:00:00+00:00",
+        "duration_ms": 5,
+        "before": 0,
+        "state": schedule("d", "c", None, 3, T0).to_dict(),
+    }
+    change(line)
+    return json.dumps(line).encode() + b"\n"
+
+
 @pytest.mark.parametrize(
     "bad",
     [
+        _valid_line_with(lambda line: line.pop("before")),
+        _valid_line_with(lambda line: line.pop("id")),
+        _valid_line_with(lambda line: line.update(state={"x": 1})),
+        _valid_line_with(lambda line: line["state"].update(due="nope")),
+        _valid_line_with(lambda line: line["state"].update(due="2026-01-01T00:00:00")),
+        _valid_line_with(lambda line: line.update(reviewed_at="2026-01-01T00:00:00")),
+        _valid_line_with(lambda line: line.update(rating=True)),
         b"this is not json\n",
         b'{"id":"x","deck":"d","card":"c","rating":9,"reviewed_at":"2026-01-01T00:00:00+00:00"}\n',
         b"[1,2]\n",

@@ -737,6 +737,8 @@ def _connect(url: str) -> tuple[Any, str, str]:
         reason = _reason(exc)
         message = "; ".join(reason) if reason else " ".join(str(exc).split())
         raise StoreUnavailable(f"DynamoDB table {table}: {message}") from None
+    except ValueError as exc:  # botocore refuses a malformed endpoint_url this way
+        raise UsageError(f"--store {url!r}: {exc}") from None
     return client, table, endpoint
 
 

@@ -364,15 +364,20 @@ class JsonStore:
             try:
                 line = json.loads(raw)
                 _check_line(line)
-            except (ValueError, KeyError, TypeError) as exc:
-                raise StoreError(
-                    f"{self.log_path}:{lineno}: corrupt review log line ({exc}); "
-                    "fix or remove that line — the file was left untouched"
-                ) from None
+            except KeyError as exc:
+                raise self._corrupt(lineno, f"missing `{exc.args[0]}`") from None
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise self._corrupt(lineno, str(exc)) from None
             position += len(raw)
             yield line, before, Offset(position, lineno)
         if end is None and position <= limit:
             self._end = Offset(position, lineno)
+
+    def _corrupt(self, lineno: int, reason: str) -> StoreError:
+        return StoreError(
+            f"{self.log_path}:{lineno}: corrupt review log line ({reason}); "
+            "fix or remove that line — the file was left untouched"
+        )
 
     def _set_aside_torn_tail(self, position: int, raw: bytes) -> None:
         """A crash mid-append leaves half a line; keep its bytes aside and cut it off."""
@@ -467,16 +472,31 @@ def _is_cards_payload(payload: Any) -> bool:
 
 
 def _check_line(line: Any) -> None:
+    """Refuse a line that is JSON but not one of ours: every field used later is checked
+    here, so a damaged line stops with its line number instead of failing further on."""
     if not isinstance(line, dict):
         raise ValueError("not an object")
     for key in ("deck", "card"):
-        if not isinstance(line[key], str):
-            raise ValueError(f"{key} is not text")
+        if not isinstance(line[key], str) or not line[key]:
+            raise ValueError(f"`{key}` is not text")
+    state = line["state"]
+    if state is not None:
+        parsed = CardState.from_dict(state)
+        if parsed.due.tzinfo is None or (parsed.last_review and parsed.last_review.tzinfo is None):
+            raise ValueError("a time in `state` has no UTC offset")
     if "set" in line:
+        if state is None:
+            raise ValueError("`state` is missing")
         return
-    if line["rating"] not in (1, 2, 3, 4):
-        raise ValueError("rating is not 1-4")
-    datetime.fromisoformat(line["reviewed_at"])
+    key = "undo" if "undo" in line else "id"
+    if not isinstance(line[key], str):
+        raise ValueError(f"`{key}` is not text")
+    if line["rating"] not in (1, 2, 3, 4) or isinstance(line["rating"], bool):
+        raise ValueError("`rating` is not 1-4")
+    if line["before"] not in (0, 1, 2, 3) or isinstance(line["before"], bool):
+        raise ValueError("`before` is not 0-3")
+    if datetime.fromisoformat(line["reviewed_at"]).tzinfo is None:
+        raise ValueError("`reviewed_at` has no UTC offset")
 
 
 def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:

@@ -32,5 +32,5 @@ def test_plain_prose_is_plain_text_and_kept_whole() -> None:
 
 
 def test_rich_markup_is_never_interpreted() -> None:
-    for text in ("[red]alarm[/red]", "- [bold]x[/bold]"):
-        assert "[red]alarm[/red]" in render(text) or "[bold]x[/bold]" in render(text)
+    assert "[red]alarm[/red]" in render("[red]alarm[/red]")
+    assert "[bold]x[/bold]" in render("- [bold]x[/bold]")

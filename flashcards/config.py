@@ -60,13 +60,21 @@ def load_settings(
         if not entry.exists():
             source = "--decks" if decks else "FLASHCARDS_DECKS"
             raise UsageError(f"{source}: {entry} does not exist")
-    store_url = store or env.get("FLASHCARDS_STORE") or file_settings.get("store") or "json"
+    store_url = store or env.get("FLASHCARDS_STORE") or _from_file(file_settings, home) or "json"
     name = profile or env.get("FLASHCARDS_PROFILE") or file_settings.get("profile") or _os_user()
     if not re.fullmatch(r"[\w.@-]{1,64}", name):
         raise UsageError(
             f"profile {name!r}: use letters, digits, '.', '@', '_' or '-' (at most 64)"
         )
     return Settings(home=home, deck_path=deck_path, store_url=store_url, profile=name)
+
+
+def _from_file(file_settings: dict[str, str], home: Path) -> str | None:
+    """The config file's store; a relative ``json:`` folder there is under the home."""
+    url = file_settings.get("store")
+    if url and url.startswith("json:") and url[5:] and not Path(url[5:]).expanduser().is_absolute():
+        return f"json:{home / url[5:]}"
+    return url
 
 
 def _read_config(path: Path) -> dict[str, str]:

@@ -304,3 +304,13 @@ def test_no_decks_at_all_is_said_plainly(runner: CliRunner, deck_folder: Path) -
     result = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="q\n")
     assert result.exit_code == 1
     assert "no decks found in" in result.stderr and "Traceback" not in result.output
+
+
+def test_config_file_chooses_the_store_and_profile(runner: CliRunner, isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text('store = "json:elsewhere"\nprofile = "alice"\n')
+    invoke(runner, "study", "dynamoose", input="\n3\nq\n")
+    assert (isolated_home / "elsewhere" / "reviews.jsonl").read_text().count("\n") == 1
+    (isolated_home / "config.toml").write_text('colour = "blue"\n')
+    result = invoke(runner, "stats")
+    assert result.exit_code == 1 and "unknown key 'colour'" in result.stderr

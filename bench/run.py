@@ -60,7 +60,13 @@ class Row:
 
 
 def env_for(home: Path, decks: Path | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASHCARDS_")}
+    # Bytecode is cached as in an installed copy (pip compiles it at install time);
+    # PYTHONDONTWRITEBYTECODE would make every run compile the package afresh.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FLASHCARDS_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["FLASHCARDS_HOME"] = str(home)
     if decks is not None:
         env["FLASHCARDS_DECKS"] = str(decks)

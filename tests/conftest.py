@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import Dynalite
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,6 +24,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     yield home
+
+
+@pytest.fixture(scope="session")
+def dynalite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dynalite]:
+    """One real dynalite server for the whole run (started on first use)."""
+    server = Dynalite(tmp_path_factory.mktemp("dynalite") / "data")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +32,11 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
 # -- fixtures and helpers ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dynalite]:
-    server = Dynalite(tmp_path_factory.mktemp("dynalite-cli") / "data")
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def server(shared_server: Dynalite) -> Dynalite:
+def server(dynalite_server: Dynalite) -> Dynalite:
     """The module's server, running (a test that stopped it may have failed midway)."""
-    shared_server.start()
-    return shared_server
+    dynalite_server.start()
+    return dynalite_server
 
 
 @pytest.fixture

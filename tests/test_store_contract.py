@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import Dynalite, isolate_aws
+from servers import isolate_aws
 
 from flashcards.clock import now
 from flashcards.errors import ConflictError
@@ -46,12 +46,12 @@ class Factory:
         return store
 
 
-@pytest.fixture(scope="session")
-def dynalite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dynalite]:
-    server = Dynalite(tmp_path_factory.mktemp("dynalite") / "data")
-    server.start()
-    yield server
-    server.stop()
+class Crash(BaseException):
+    """Stands for the process dying between two writes."""
+
+
+def crash(*args: object) -> None:
+    raise Crash
 
 
 def _factory(
@@ -367,12 +367,6 @@ def test_a_crash_between_the_two_writes_is_repaired_on_load(
     store.record(first, None)
     second = answer("geo", "kyiv", first.state, 3, at + timedelta(seconds=1))
 
-    class Crash(BaseException):
-        pass
-
-    def crash(*args: object) -> None:
-        raise Crash
-
     monkeypatch.setattr(store, "_write_card", crash)
     with pytest.raises(Crash):
         store.record(second, first.state)  # the review is written, its card item is not
@@ -391,12 +385,6 @@ def test_a_crash_halfway_through_an_import_is_repaired_on_load(
     store = dynamo_factory()
     assert isinstance(store, dynamo.DynamoStore)
     old = history("verbs", "go", [3, 3, 4], T0) + history("verbs", "be", [1, 3], T0)
-
-    class Crash(BaseException):
-        pass
-
-    def crash(*args: object) -> None:
-        raise Crash
 
     monkeypatch.setattr(store, "_write_card", crash)
     with pytest.raises(Crash):

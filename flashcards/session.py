@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flashcards.catalog import Catalog
@@ -29,7 +29,6 @@ class _Answered:
 class Summary:
     answered: int = 0
     again: int = 0
-    ratings: dict[int, int] = field(default_factory=dict)
 
 
 class StudySession:

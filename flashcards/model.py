@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, TypedDict
+from datetime import UTC, date, datetime, timedelta
+from enum import IntEnum
+from typing import Any, NamedTuple, TypedDict
 
-SCHEMA_VERSION = 2  # 2: activity per quarter hour
+SCHEMA_VERSION = 3  # 3: card states as Anki keeps them (study-day due dates, remaining steps)
+#: The version written into every card state; states without it were scheduled by older
+#: rules and are recomputed from the review log.
+STATE_VERSION = 3
 
-# Card states, numbered as py-fsrs numbers them (a card with no state is new).
-LEARNING, REVIEW, RELEARNING = 1, 2, 3
+
+class State(IntEnum):
+    """What a card is once answered (a card with no state is new); Anki's card types."""
+
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+LEARNING, REVIEW, RELEARNING = State.LEARNING, State.REVIEW, State.RELEARNING
+STATE_NAMES = {0: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
 
 
 @dataclass(frozen=True)
@@ -32,58 +45,93 @@ class Deck:
 
 
 class CardStateDict(TypedDict):
+    v: int
     state: int
-    step: int | None
-    stability: float | None
-    difficulty: float | None
+    left: int
+    stability: float
+    difficulty: float
+    ivl: int
     due: str
-    last_review: str | None
+    due_day: str | None
+    last_review: str
     reps: int
     lapses: int
 
 
 class CardState(NamedTuple):
-    """A card's scheduling state once it has been answered at least once.
+    """A card's scheduling state once it has been answered at least once, as Anki keeps it.
 
-    ``state`` follows py-fsrs: 1 learning, 2 review, 3 relearning. A card with
-    no state is new. A named tuple rather than a dataclass: tens of thousands are
-    built on every start, and a tuple is several times cheaper to make.
+    ``left`` is the number of learning (or relearning) steps still to go; ``interval``
+    the review interval in days (Anki's ``ivl``, 0 while learning). A card due on a study
+    day has ``due_day`` set (and ``due`` is that day's 4 a.m. in the offset of the
+    review); a card in a learning step has ``due_day`` ``None`` and ``due`` the exact
+    moment. ``stale`` marks a state read from an older format, to be recomputed.
+    A named tuple rather than a dataclass: tens of thousands are built on every start.
     """
 
     state: int
-    step: int | None
-    stability: float | None
-    difficulty: float | None
+    left: int
+    stability: float
+    difficulty: float
+    interval: int
     due: datetime
-    last_review: datetime | None
+    due_day: date | None
+    last_review: datetime
     reps: int = 0
     lapses: int = 0
+    stale: bool = False
 
     def to_dict(self) -> CardStateDict:
         return {
-            "state": self.state,
-            "step": self.step,
+            "v": STATE_VERSION,
+            "state": int(self.state),
+            "left": self.left,
             "stability": self.stability,
             "difficulty": self.difficulty,
+            "ivl": self.interval,
             "due": self.due.isoformat(),
-            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "due_day": self.due_day.isoformat() if self.due_day is not None else None,
+            "last_review": self.last_review.isoformat(),
             "reps": self.reps,
             "lapses": self.lapses,
         }
 
     @classmethod
     def from_dict(cls, data: CardStateDict) -> CardState:
-        last = data["last_review"]
+        if data.get("v") != STATE_VERSION:
+            return _stale_state(data)  # type: ignore[arg-type]
+        day = data["due_day"]
         return cls(
-            state=int(data["state"]),
-            step=data["step"],
-            stability=data["stability"],
-            difficulty=data["difficulty"],
+            state=State(int(data["state"])),
+            left=int(data["left"]),
+            stability=float(data["stability"]),
+            difficulty=float(data["difficulty"]),
+            interval=int(data["ivl"]),
             due=datetime.fromisoformat(data["due"]),
-            last_review=datetime.fromisoformat(last) if last is not None else None,
+            due_day=date.fromisoformat(day) if day is not None else None,
+            last_review=datetime.fromisoformat(data["last_review"]),
             reps=int(data["reps"]),
             lapses=int(data["lapses"]),
         )
+
+
+def _stale_state(data: dict[str, Any]) -> CardState:
+    """A state written by an older version: kept only until the log is replayed."""
+    due = datetime.fromisoformat(data["due"])
+    last = data.get("last_review")
+    return CardState(
+        state=State(int(data["state"])),
+        left=0,
+        stability=float(data.get("stability") or 0.0),
+        difficulty=float(data.get("difficulty") or 0.0),
+        interval=0,
+        due=due,
+        due_day=None,
+        last_review=datetime.fromisoformat(last) if last else due,
+        reps=int(data["reps"]),
+        lapses=int(data["lapses"]),
+        stale=True,
+    )
 
 
 class ReviewDict(TypedDict):

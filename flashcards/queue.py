@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flashcards.days import day_start, next_day_start
+from flashcards.due import DueEntry, due_within, entry_of
 from flashcards.model import (
     LEARNING,
     RELEARNING,
-    REVIEW,
     CardState,
     Tally,
     from_us,
     slot_of,
-    to_us,
 )
 
 CardKey = tuple[str, str]
@@ -35,15 +34,9 @@ class Limits:
     reviews_per_day: int = 200
 
 
-def is_learning(state: CardState) -> bool:
-    return state.state in (LEARNING, RELEARNING)
-
-
-def is_due(state: CardState, now: datetime) -> bool:
-    """Due now: a learning step that has come, or a review due any time today."""
-    if is_learning(state):
-        return state.due <= now
-    return state.due < next_day_start(now)
+def in_learning_step(state: CardState) -> bool:
+    """A card waiting for a learning step due at a moment (not on a study day)."""
+    return state.state in (LEARNING, RELEARNING) and state.due_day is None
 
 
 def done_today(activity: Mapping[str, Mapping[int, Tally]], now: datetime) -> Tally:
@@ -71,9 +64,9 @@ def _spread(reviews: list[CardKey], new: list[CardKey]) -> list[CardKey]:
     return [key for _, _, key in sorted(placed, key=lambda item: (item[0], item[1]))]
 
 
-def overview_of(states: Mapping[CardKey, CardState]) -> dict[CardKey, tuple[int, int]]:
-    """The ``(state, due in microseconds)`` pairs a queue is built from."""
-    return {key: (state.state, to_us(state.due)) for key, state in states.items()}
+def overview_of(states: Mapping[CardKey, CardState]) -> dict[CardKey, DueEntry]:
+    """The due entries a queue is built from."""
+    return {key: entry_of(state) for key, state in states.items()}
 
 
 class StudyQueue:
@@ -82,16 +75,15 @@ class StudyQueue:
     def __init__(
         self,
         cards: Iterable[CardKey],
-        overview: Mapping[CardKey, tuple[int, int]],
+        overview: Mapping[CardKey, DueEntry],
         now: datetime,
         today: Tally,
         limits: Limits | None = None,
     ) -> None:
-        """``overview`` gives ``(state, due in microseconds)`` of each answered card
+        """``overview`` gives the due entry of each answered card
         (``Store.due_overview``, or ``overview_of`` for whole states)."""
         limits = limits or Limits()
         self.end_of_day = next_day_start(now)
-        end_us = to_us(self.end_of_day)
         new_left = max(0, limits.new_per_day - today.new)
         reviews_left = max(0, limits.reviews_per_day - today.review)
         new: list[CardKey] = []
@@ -102,12 +94,13 @@ class StudyQueue:
             if entry is None:
                 if len(new) < new_left:
                     new.append(key)
-            elif entry[1] >= end_us:
+            elif not due_within(entry, now, 1):
                 continue
-            elif entry[0] == REVIEW:
-                due_reviews.append((entry[1], key))
+            elif entry.day:
+                # due on a study day (reviews, and steps that reached past a rollover)
+                due_reviews.append((entry.day, key))
             else:
-                self.learning[key] = from_us(entry[1])
+                self.learning[key] = from_us(entry.due_us)
         due_reviews.sort(key=lambda item: item[0])
         reviews = [key for _, key in due_reviews[:reviews_left]]
         self.main = _spread(reviews, new)
@@ -134,7 +127,7 @@ class StudyQueue:
         if key in self.main:
             self.main.remove(key)
         self._new.discard(key)
-        if is_learning(state) and state.due < self.end_of_day:
+        if in_learning_step(state) and state.due < self.end_of_day:
             self.learning[key] = state.due
 
     def counts(self) -> Counts:

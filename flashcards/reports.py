@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
-from flashcards.days import next_day_start
-from flashcards.model import REVIEW, to_us
+from flashcards.due import DueEntry, is_due
+from flashcards.model import REVIEW
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
@@ -16,23 +16,20 @@ if TYPE_CHECKING:
 
 
 def deck_rows(
-    catalog: Catalog, overview: Mapping[CardKey, tuple[int, int]], now: datetime
+    catalog: Catalog, overview: Mapping[CardKey, DueEntry], now: datetime
 ) -> list[dict[str, object]]:
     """One row per deck: id, name, cards, new, due (now), learning, path.
-    ``overview`` is ``Store.due_overview``: state and due time in microseconds."""
+    ``overview`` is ``Store.due_overview``."""
     rows: list[dict[str, object]] = []
-    now_us, end_of_day = to_us(now), to_us(next_day_start(now))
     for info in catalog.infos:
         new = due = learning = 0
         for card in info.card_ids:
             entry = overview.get((info.id, card))
             if entry is None:
                 new += 1
-            elif entry[0] == REVIEW:
-                due += entry[1] < end_of_day
             else:
-                learning += 1
-                due += entry[1] <= now_us
+                learning += entry.state != REVIEW
+                due += is_due(entry, now)
         rows.append(
             {
                 "id": info.id,

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flashcards.catalog import Catalog
+from flashcards.due import entry_of, is_due, shows_from
 from flashcards.errors import ConflictError, StoreError
-from flashcards.model import REVIEW, Card, CardState, Review, from_us, to_us
+from flashcards.model import Card, CardState, Review
 from flashcards.queue import Counts, Limits, StudyQueue, day_start, done_today, next_day_start
-from flashcards.scheduling import before_of, preview, schedule
+from flashcards.scheduling import before_of, button_seconds, preview, schedule
 from flashcards.stores import CardKey, Store
 
 #: How many times an answer is recomputed when another process keeps changing the card.
@@ -74,6 +75,10 @@ class StudySession:
     def preview(self, card: Card, now: datetime) -> dict[int, CardState]:
         return preview(card.deck, card.id, self.state((card.deck, card.id)), now)
 
+    def button_seconds(self, card: Card, now: datetime) -> dict[int, int]:
+        """What each answer button says, in seconds (see ``scheduling.button_seconds``)."""
+        return button_seconds(card.deck, card.id, self.state((card.deck, card.id)), now)
+
     def state(self, key: CardKey) -> CardState | None:
         """The card's current state (``None`` while new)."""
         if key[0] not in self._states:
@@ -87,7 +92,7 @@ class StudySession:
             self.overview.pop(key, None)
         else:
             self._states[key[0]][key] = state
-            self.overview[key] = (state.state, to_us(state.due))
+            self.overview[key] = entry_of(state)
 
     def answer(
         self, card: Card, rating: int, now: datetime, duration_ms: int | None = None
@@ -156,16 +161,10 @@ class StudySession:
         learning = self.queue.next_due()
         if learning is not None:
             candidates.append(learning)
-        now_us, tomorrow = to_us(now), next_day_start(now)
-        later = [(kind, due) for kind, due in self.overview.values() if due > now_us]
-        learning_due = min((due for kind, due in later if kind != REVIEW), default=None)
-        review_due = min((due for kind, due in later if kind == REVIEW), default=None)
-        if learning_due is not None:
-            candidates.append(from_us(learning_due))
-        if review_due is not None:
-            # a review shows from the start of the study day it falls due on
-            day = day_start(from_us(review_due).astimezone(now.tzinfo))
-            candidates.append(max(day, tomorrow))
+        later = [shows_from(e, now) for e in self.overview.values() if not is_due(e, now)]
+        if later:
+            candidates.append(min(later))
+        tomorrow = next_day_start(now)
         if any(
             (info.id, card) not in self.overview
             for info in self.catalog.select(self.decks)

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from flashcards.days import ROLLOVER_HOUR, day_start, next_day_start
+from flashcards.days import ROLLOVER_HOUR, day_start
+from flashcards.due import due_within, entry_of, is_due
 from flashcards.model import (
     LEARNING,
     RELEARNING,
@@ -16,7 +17,6 @@ from flashcards.model import (
     Tally,
     slot_of,
 )
-from flashcards.queue import is_due
 
 CardKey = tuple[str, str]
 RETENTION_DAYS = 30
@@ -53,10 +53,8 @@ def deck_stats(
 ) -> DeckStats:
     """Counts for one deck. ``activity`` is that deck's reviews per quarter-hour slot
     over the last 30 days at least; ``hours`` every slot in which it had a review."""
-    counts = {LEARNING: 0, REVIEW: 0, RELEARNING: 0}
+    counts: dict[int, int] = {LEARNING: 0, REVIEW: 0, RELEARNING: 0}
     total = new = due_now = due_today = due_week = 0
-    end_today = next_day_start(now)
-    end_week = end_today + timedelta(days=6)
     for card in card_ids:
         total += 1
         state = states.get((deck_id, card))
@@ -64,9 +62,10 @@ def deck_stats(
             new += 1
             continue
         counts[state.state] += 1
-        due_now += is_due(state, now)
-        due_today += state.due < end_today
-        due_week += state.due < end_week
+        entry = entry_of(state)
+        due_now += is_due(entry, now)
+        due_today += due_within(entry, now, 1)
+        due_week += due_within(entry, now, 7)
     return DeckStats(
         id=deck_id,
         name=name,

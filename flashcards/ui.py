@@ -17,8 +17,9 @@ from rich.panel import Panel
 from rich.text import Text
 
 from flashcards.errors import StoreError
+from flashcards.intervals import interval_label, span_label
 from flashcards.model import Card
-from flashcards.scheduling import RATINGS, format_interval
+from flashcards.scheduling import RATINGS
 from flashcards.session import StudySession, Summary, describe_wait
 from flashcards.text import safe_text
 
@@ -156,11 +157,11 @@ class StudyScreen:
         if key not in REVEAL_KEYS:
             return self._leave(key, card)
         now = self.clock()
-        outcomes = self.session.preview(card, now)
+        spans = self.session.button_seconds(card, now)
         self._show(
             card,
             revealed=True,
-            labels={r: format_interval(s.due - now) for r, s in outcomes.items()},
+            labels={r: span_label(seconds) for r, seconds in spans.items()},
         )
         key = self._wait_for({*RATING_KEYS, *REVEAL_KEYS})
         if key not in RATING_KEYS and key not in REVEAL_KEYS:
@@ -171,7 +172,7 @@ class StudyScreen:
         if self.session.recomputed:
             self.say(
                 "That card was just answered in another session too; your answer was "
-                f"applied after it: next due in {format_interval(after.due - now)}."
+                f"applied after it: next due in {interval_label(after, now)}."
             )
         self._drain_notices()
         return None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from servers import Dynalite
 from typer.testing import CliRunner
+
+from flashcards.days import study_date
+from flashcards.model import REVIEW, CardState
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -45,3 +49,11 @@ def deck_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "decks"
     folder.mkdir()
     return folder
+
+
+def card_state(kind: int, due: datetime, *, reps: int = 2, lapses: int = 0) -> CardState:
+    """A card state for tests: a review card is due on the study day of ``due``, a
+    (re)learning card at the moment ``due``."""
+    day = study_date(due) if kind == REVIEW else None
+    last = due - timedelta(days=1)
+    return CardState(kind, 0 if kind == REVIEW else 1, 3.0, 5.0, 1, due, day, last, reps, lapses)

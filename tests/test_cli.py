@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,9 @@ def test_label_is_exactly_what_the_card_gets(runner: CliRunner) -> None:
     days = int(easy.strip().split()[1].rstrip("d"))
     # the card answered Easy is due exactly that many days later: not due the day before,
     # due on the day (the study day starts at 4 a.m.)
-    later = f"2026-11-{23 + days - 1}T10:00:00+01:00"
-    on_day = f"2026-11-{23 + days}T10:00:00+01:00"
+    monday = datetime.fromisoformat(MONDAY)
+    later = (monday + timedelta(days=days - 1)).isoformat()
+    on_day = (monday + timedelta(days=days)).isoformat()
     before = next(d for d in stats_json(runner, later)["decks"] if d["id"] == "dynamoose")
     after = next(d for d in stats_json(runner, on_day)["decks"] if d["id"] == "dynamoose")
     assert (before["due_today"], after["due_today"]) == (0, 1)

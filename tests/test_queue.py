@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from conftest import card_state
+
+from flashcards.due import entry_of, is_due
 from flashcards.model import CardState, Review, Tally
 from flashcards.queue import (
     Limits,
     StudyQueue,
     day_start,
     done_today,
-    is_due,
     next_day_start,
     overview_of,
 )
@@ -20,11 +22,11 @@ PARIS = timezone(timedelta(hours=1))
 
 
 def review_state(due: datetime) -> CardState:
-    return CardState(2, None, 10.0, 5.0, due, due - timedelta(days=10), 3, 0)
+    return card_state(2, due)
 
 
 def learning_state(due: datetime) -> CardState:
-    return CardState(1, 1, 2.0, 5.0, due, due - timedelta(minutes=10), 1, 0)
+    return card_state(1, due)
 
 
 def keys(n: int, deck: str = "d") -> list[tuple[str, str]]:
@@ -41,11 +43,11 @@ def test_day_rolls_over_at_four_in_the_morning_local_time() -> None:
 
 def test_a_review_due_later_today_is_due_but_not_before_the_rollover() -> None:
     due = datetime(2026, 5, 10, 18, 0, tzinfo=PARIS)
-    assert not is_due(review_state(due), datetime(2026, 5, 10, 3, 30, tzinfo=PARIS))
-    assert is_due(review_state(due), datetime(2026, 5, 10, 4, 30, tzinfo=PARIS))
+    assert not is_due(entry_of(review_state(due)), datetime(2026, 5, 10, 3, 30, tzinfo=PARIS))
+    assert is_due(entry_of(review_state(due)), datetime(2026, 5, 10, 4, 30, tzinfo=PARIS))
     # learning cards wait for their exact minute
-    assert not is_due(learning_state(due), datetime(2026, 5, 10, 17, 59, tzinfo=PARIS))
-    assert is_due(learning_state(due), due)
+    assert not is_due(entry_of(learning_state(due)), datetime(2026, 5, 10, 17, 59, tzinfo=PARIS))
+    assert is_due(entry_of(learning_state(due)), due)
 
 
 def test_daily_new_limit_counts_what_was_studied_today() -> None:
@@ -73,7 +75,7 @@ def test_order_learning_first_then_reviews_with_new_spread_among_them() -> None:
     reviews = keys(6, "r")
     new = keys(3, "n")
     learning = ("l", "x")
-    states = {key: review_state(now - timedelta(hours=i)) for i, key in enumerate(reviews)}
+    states = {key: review_state(now - timedelta(days=i)) for i, key in enumerate(reviews)}
     states[learning] = learning_state(now - timedelta(minutes=1))
     queue = StudyQueue([learning, *reviews, *new], overview_of(states), now, Tally())
     assert queue.next(now) == learning

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from conftest import card_state
+
 from flashcards.model import CardState, Review, Tally, slot_of
 from flashcards.stats import deck_stats, retention, streak
 
@@ -48,7 +50,7 @@ def test_retention_counts_review_cards_over_the_last_30_days_only() -> None:
 
 def test_deck_stats_counts_states_and_what_is_due() -> None:
     def state(kind: int, due: datetime) -> CardState:
-        return CardState(kind, None, 3.0, 5.0, due, due - timedelta(days=1), 2, 0)
+        return card_state(kind, due)
 
     states = {
         ("d", "a"): state(2, NOW - timedelta(days=1)),  # review, overdue

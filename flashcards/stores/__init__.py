@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from flashcards.due import DueEntry
 from flashcards.errors import UsageError
 from flashcards.model import CardState, Review, Tally
 
@@ -25,9 +26,9 @@ class Store(Protocol):
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
         """Current state of every answered card (of the given decks, or all)."""
 
-    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, tuple[int, int]]:
-        """``(state, due)`` of every answered card, due in microseconds since the epoch:
-        all that listing decks needs, and far cheaper than whole states."""
+    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, DueEntry]:
+        """The due entry (``due.DueEntry``) of every answered card: all that listing
+        decks needs, and far cheaper than whole states."""
 
     def record(self, review: Review, expected: CardState | None) -> None:
         """Keep one answer. ``expected`` is the state the answer was computed from;

@@ -35,8 +35,9 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flashcards.clock import now
+from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
-from flashcards.model import SLOT_SECONDS, CardState, Review, Tally, slot_of, to_us
+from flashcards.model import SLOT_SECONDS, CardState, Review, Tally, slot_of
 from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.outbox import Entry, Outbox
@@ -119,8 +120,8 @@ class DynamoStore:
 
     # -- the Store interface -------------------------------------------------
 
-    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, tuple[int, int]]:
-        return {key: (s.state, to_us(s.due)) for key, s in self.load_states(decks).items()}
+    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, DueEntry]:
+        return {key: entry_of(s) for key, s in self.load_states(decks).items()}
 
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
         if self._offline is None:
@@ -351,6 +352,8 @@ class DynamoStore:
             if slot > cards.get((deck, card_id), _Card(None)).n:
                 stale.add((deck, card_id))
             older += item["t"]["S"] < mark
+        # States written by an older version are recomputed from the card's log.
+        stale.update(key for key, card in cards.items() if card.state and card.state.stale)
         for key in stale:
             self._heal(key)
         if older and mark > chk:

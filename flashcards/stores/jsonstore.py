@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
 from flashcards.fsutil import append_durably
 from flashcards.model import CardState, Review, Tally, slot_of
@@ -35,7 +36,7 @@ from flashcards.stores.snapshot import (
     SnapshotFolder,
     decode_state,
     encode_state,
-    to_us,
+    encoded_entry,
 )
 
 LOG = "reviews.jsonl"
@@ -79,6 +80,8 @@ class JsonStore:
         self._pos: dict[tuple[str, str], Offset] = {}
         self._all: set[str] = set()  # kinds loaded for every deck
         self._end = Offset()
+        #: Cards whose state was recomputed from the log and is not yet written back.
+        self._recomputed: set[CardKey] = set()
 
     # -- the Store interface -------------------------------------------------
 
@@ -94,13 +97,11 @@ class JsonStore:
                 out[(deck, card)] = state
         return out
 
-    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, tuple[int, int]]:
+    def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, DueEntry]:
         self._read_up(CARDS, decks)
         wanted = self._cards.keys() if decks is None else [d for d in decks if d in self._cards]
         return {
-            (deck, card): (raw.state, to_us(raw.due))
-            if isinstance(raw, CardState)
-            else (raw[0], raw[4])
+            (deck, card): entry_of(raw) if isinstance(raw, CardState) else encoded_entry(raw)
             for deck in wanted
             for card, raw in self._cards[deck].items()
         }
@@ -110,6 +111,7 @@ class JsonStore:
             raise ValueError("a review to record must carry the state after it")
         with self._locked():
             self._catch_up(CARDS, [review.deck])
+            self._save_recomputed()
             current = self._current(review.key)
             if current != expected:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
@@ -118,6 +120,7 @@ class JsonStore:
     def undo(self, review: Review, restore: CardState | None) -> None:
         with self._locked():
             self._catch_up(CARDS, [review.deck])
+            self._save_recomputed()
             current = self._current(review.key)
             if current != review.state:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
@@ -236,6 +239,8 @@ class JsonStore:
         if self._torn:
             with self._locked():
                 self._catch_up(kind, decks)
+        if kind == CARDS:
+            self._recompute_stale()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -409,6 +414,52 @@ class JsonStore:
         counts = self._recent[deck] if kind == CARDS else self._activity[deck]
         counts.extra.setdefault(slot_of(review.reviewed_at), Tally()).add(review, sign)
 
+    # -- states written by an older version ----------------------------------
+
+    def _recompute_stale(self) -> None:
+        """Replace states written under older scheduling rules (``CardState.stale``) by
+        replaying their cards' reviews from the log. In memory only: a writer keeps
+        them (``_save_recomputed``), so a reading command never changes the log."""
+        stale = {
+            (deck, card)
+            for deck, cards in self._cards.items()
+            for card, raw in cards.items()
+            if isinstance(raw, CardState) and raw.stale
+        }
+        if not stale:
+            return
+        from flashcards.scheduling import replay
+
+        undone: set[str] = set()
+        history: list[Review] = []
+        for line, _, _ in self._read(Offset(), self._end):
+            if "undo" in line:
+                undone.add(line["undo"])
+            elif "set" not in line and (line["deck"], line["card"]) in stale:
+                history.append(Review.from_dict(line))  # type: ignore[arg-type]
+        states = replay(r for r in history if r.id not in undone).states
+        for deck, card in stale:
+            state = states.get((deck, card))
+            if state is None:
+                self._cards[deck].pop(card, None)
+            else:
+                self._cards[deck][card] = state
+            self._recomputed.add((deck, card))
+
+    def _save_recomputed(self) -> None:
+        """Append the states recomputed by ``_recompute_stale`` as ``set`` lines (the
+        reviews themselves stay exactly as they were). Caller holds the lock."""
+        self._recompute_stale()
+        lines = []
+        for deck, card in sorted(self._recomputed):
+            state = self._current((deck, card))
+            lines.append(
+                {"set": 1, "deck": deck, "card": card, "state": state.to_dict() if state else None}
+            )
+        self._recomputed.clear()
+        if lines:
+            self._append(lines)
+
     # -- writing -------------------------------------------------------------
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
@@ -433,6 +484,7 @@ class JsonStore:
     def _compact(self) -> None:
         self._catch_up(CARDS, None)
         self._catch_up(ACTIVITY, None)
+        self._save_recomputed()
         _, files = self.snapshot.read_index()
         end = self._end
         for deck in set(self._cards) | set(self._activity):
@@ -480,9 +532,7 @@ def _check_line(line: Any) -> None:
         if parsed.due.tzinfo is None or (parsed.last_review and parsed.last_review.tzinfo is None):
             raise ValueError("a time in `state` has no UTC offset")
     if "set" in line:
-        if state is None:
-            raise ValueError("`state` is missing")
-        return
+        return  # a state recomputed from the log (null: the card is new again)
     key = "undo" if "undo" in line else "id"
     if not isinstance(line[key], str):
         raise ValueError(f"`{key}` is not text")

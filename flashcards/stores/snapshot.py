@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
+from flashcards.due import DueEntry
 from flashcards.fsutil import write_atomically
-from flashcards.model import EPOCH, SCHEMA_VERSION, CardState, Tally, to_us
+from flashcards.model import EPOCH, SCHEMA_VERSION, CardState, State, Tally, to_us
 
 INDEX = "index.json"
 
@@ -37,31 +38,40 @@ class Offset(NamedTuple):
 
 
 def encode_state(state: CardState) -> list[Any]:
-    last = to_us(state.last_review) if state.last_review else None
+    """A state as a flat list: times as integer microseconds, the due day as an ordinal."""
     return [
-        state.state,
-        state.step,
+        int(state.state),
+        state.left,
         state.stability,
         state.difficulty,
+        state.interval,
         to_us(state.due),
-        last,
+        state.due_day.toordinal() if state.due_day is not None else 0,
+        to_us(state.last_review),
         state.reps,
         state.lapses,
     ]
 
 
 def decode_state(raw: list[Any]) -> CardState:
-    state, step, stability, difficulty, due, last, reps, lapses = raw
+    kind, left, stability, difficulty, interval, due, day, last, reps, lapses = raw
     return CardState(
-        state,
-        step,
+        State(kind),
+        left,
         stability,
         difficulty,
+        interval,
         EPOCH + timedelta(microseconds=due),
-        EPOCH + timedelta(microseconds=last) if last is not None else None,
+        date.fromordinal(day) if day else None,
+        EPOCH + timedelta(microseconds=last),
         reps,
         lapses,
     )
+
+
+def encoded_entry(raw: list[Any]) -> DueEntry:
+    """The due entry of an encoded state, without decoding all of it."""
+    return DueEntry(raw[0], raw[5], raw[6])
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -75,6 +76,13 @@ ProfileOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class SortChoice(StrEnum):
+    due = "due"
+    stability = "stability"
+    difficulty = "difficulty"
+    lapses = "lapses"
 
 
 def console() -> Console:
@@ -215,6 +223,95 @@ def stats(
             typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
             console().print(stats_table(per_deck, total))
+        _finish(catalog, progress)
+    finally:
+        progress.close()
+
+
+@app.command()
+def cards(
+    selection: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[DECK | DECK/CARD]...",
+            help="Deck ids (all decks when none), or one DECK/CARD to show in full.",
+        ),
+    ] = None,
+    due: Annotated[bool, typer.Option("--due", help="Only cards due today.")] = False,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state", help="Only cards in this state: new, learning, review or relearning."
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only cards with this tag.")
+    ] = None,
+    search: Annotated[
+        str, typer.Option("--search", help="Only cards whose question or answer has this text.")
+    ] = "",
+    sort: Annotated[
+        SortChoice | None,
+        typer.Option("--sort", help="Order by due, stability, difficulty or lapses."),
+    ] = None,
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Browse cards with their scheduling state, or show one card and its reviews."""
+    from flashcards import clock
+    from flashcards.browse import Filters, SortKey, card_history, card_rows
+    from flashcards.model import STATE_NAMES
+    from flashcards.render import card_detail, cards_table
+
+    names = list(selection or [])
+    wanted_states = frozenset(state or [])
+    unknown = wanted_states - set(STATE_NAMES.values())
+    if unknown:
+        raise UsageError(f"--state {sorted(unknown)[0]!r}: use new, learning, review or relearning")
+    single = [n for n in names if "/" in n]
+    if single and len(names) > 1:
+        raise UsageError("name either decks or one DECK/CARD, not both")
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    deck_ids = [single[0].split("/", 1)[0]] if single else names
+    infos = catalog.select(deck_ids)
+    progress = _store(settings)
+    try:
+        now = clock.now()
+        states = progress.load_states([info.id for info in infos])
+        loaded = [catalog.deck(info.id) for info in infos]
+        filters = Filters(due=due, states=wanted_states, tags=frozenset(tag or []), search=search)
+        if single:
+            deck_id, card_id = single[0].split("/", 1)
+            rows = [r for r in card_rows(loaded, states, now) if r.card.id == card_id]
+            if not rows:
+                raise UsageError(f"{single[0]}: deck {deck_id!r} has no card {card_id!r}")
+            history = card_history(progress.reviews(), (deck_id, card_id))
+            if as_json:
+                payload = rows[0].to_dict() | {
+                    "answer": rows[0].card.answer,
+                    "reviews": [
+                        {
+                            "reviewed_at": h.review.reviewed_at.isoformat(),
+                            "rating": h.review.rating,
+                            "state": h.state.to_dict(),
+                        }
+                        for h in history
+                    ],
+                }
+                typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            else:
+                console().print(card_detail(rows[0], history, now))
+        else:
+            key = SortKey(sort.value) if sort is not None else None
+            rows = card_rows(loaded, states, now, filters, key)
+            if as_json:
+                typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+            else:
+                out = console()
+                out.print(cards_table(rows, now, out.width))
         _finish(catalog, progress)
     finally:
         progress.close()

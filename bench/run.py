@@ -328,6 +328,10 @@ def main() -> None:
     rows.append(Row("`study` over all 25 decks: first question", every, "s", 0.4, every / floor))
     stats_time = median(runs, lambda: timed([*FLASHCARDS, "stats"], corpus)[0])
     rows.append(Row("`stats` over the whole history", stats_time, "s", 1.0, stats_time / floor))
+    cards_time = median(runs, lambda: timed([*FLASHCARDS, "cards", "--sort", "due"], corpus)[0])
+    rows.append(
+        Row("`cards --sort due`, 50,000 cards", cards_time, "s", 2.0, cards_time / floor)
+    )
 
     with tempfile.TemporaryDirectory() as scratch:
         small = small_store(CORPUS / "history.jsonl", Path(scratch))

@@ -77,32 +77,43 @@ class StudyQueue:
         cards: Iterable[CardKey],
         overview: Mapping[CardKey, DueEntry],
         now: datetime,
-        today: Tally,
+        today: Tally | Mapping[str, Tally],
         limits: Limits | None = None,
     ) -> None:
         """``overview`` gives the due entry of each answered card
-        (``Store.due_overview``, or ``overview_of`` for whole states)."""
+        (``Store.due_overview``, or ``overview_of`` for whole states). ``today`` is what
+        was already studied today per deck (or one tally that every deck has used): the
+        daily limits apply to each deck on its own, as Anki's deck limits do."""
         limits = limits or Limits()
         self.end_of_day = next_day_start(now)
-        new_left = max(0, limits.new_per_day - today.new)
-        reviews_left = max(0, limits.reviews_per_day - today.review)
+
+        def used(deck: str) -> Tally:
+            return today if isinstance(today, Tally) else today.get(deck, Tally())
+
+        new_taken: dict[str, int] = {}
         new: list[CardKey] = []
-        due_reviews: list[tuple[int, CardKey]] = []
+        due_by_deck: dict[str, list[tuple[int, CardKey]]] = {}
         self.learning: dict[CardKey, datetime] = {}
         for key in cards:
             entry = overview.get(key)
             if entry is None:
-                if len(new) < new_left:
+                taken = new_taken.get(key[0], 0)
+                if taken < limits.new_per_day - used(key[0]).new:
                     new.append(key)
+                    new_taken[key[0]] = taken + 1
             elif not due_within(entry, now, 1):
                 continue
             elif entry.day:
                 # due on a study day (reviews, and steps that reached past a rollover)
-                due_reviews.append((entry.day, key))
+                due_by_deck.setdefault(key[0], []).append((entry.day, key))
             else:
                 self.learning[key] = from_us(entry.due_us)
+        due_reviews: list[tuple[int, CardKey]] = []
+        for deck, waiting in due_by_deck.items():
+            waiting.sort(key=lambda item: item[0])
+            due_reviews += waiting[: max(0, limits.reviews_per_day - used(deck).review)]
         due_reviews.sort(key=lambda item: item[0])
-        reviews = [key for _, key in due_reviews[:reviews_left]]
+        reviews = [key for _, key in due_reviews]
         self.main = _spread(reviews, new)
         self._new = set(new)
 

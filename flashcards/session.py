@@ -50,7 +50,8 @@ class StudySession:
         # per deck when one of its cards is shown.
         self.overview = store.due_overview(self.decks)
         self._states: dict[str, dict[CardKey, CardState]] = {}
-        today = done_today(store.activity(day_start(now), self.decks), now)
+        activity = store.activity(day_start(now), self.decks)
+        today = {deck: done_today({deck: slots}, now) for deck, slots in activity.items()}
         keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
         self.queue = StudyQueue(keys, self.overview, now, today, limits or Limits())
         self.summary = Summary()

@@ -238,3 +238,17 @@ def test_states_from_older_rules_are_recomputed_by_replay(
     assert [r.id for r in store.reviews()][:2] == ["0001", "0002"]
     assert store.load_states()[key] == expected[key]
     assert not any(s.stale for s in store.load_states().values())
+
+
+def test_list_decks_counts_reviews_due_later_today(runner: CliRunner, studied: None) -> None:
+    easy = next(r for r in cards_json(runner) if r["id"] == "dynamodb-explain-simply")
+    day = date.fromisoformat(easy["due_day"])
+
+    def listed_due(now: str) -> int:
+        result = invoke(runner, "list-decks", "--json", now=now)
+        rows = {row["id"]: row for row in json.loads(result.stdout)}
+        return int(rows["aws-dynamodb"]["due"])
+
+    # 04:30 on the due day: due, though 24 h x interval after the answer is 10:00
+    assert listed_due(f"{day.isoformat()}T04:30:00+01:00") == 1
+    assert listed_due(f"{(day - timedelta(days=1)).isoformat()}T23:59:00+01:00") == 0

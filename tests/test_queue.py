@@ -119,3 +119,17 @@ def test_done_today_counts_only_since_the_rollover() -> None:
     activity = {"d": {start: today, start - 1: yesterday}}
     counted = done_today(activity, now)
     assert (counted.reviews, counted.new, counted.review, counted.passed) == (2, 1, 1, 1)
+
+
+def test_daily_limits_apply_to_each_deck_on_its_own() -> None:
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=PARIS)
+    cards = keys(30, "a") + keys(30, "b")
+    queue = StudyQueue(cards, overview_of({}), now, {"a": Tally(new=15)})
+    new = [key for key in queue.main]
+    assert sum(k[0] == "a" for k in new) == 5 and sum(k[0] == "b" for k in new) == 20
+    due = {key: review_state(now - timedelta(days=1)) for key in cards}
+    reviews = StudyQueue(cards, overview_of(due), now, {"b": Tally(review=195)}, Limits(20, 25))
+    assert sum(k[0] == "a" for k in reviews.main) == 25
+    assert sum(k[0] == "b" for k in reviews.main) == 0
+    fewer = StudyQueue(cards, overview_of(due), now, {"b": Tally(review=20)}, Limits(20, 25))
+    assert sum(k[0] == "b" for k in fewer.main) == 5

@@ -236,14 +236,30 @@ class DynamoStore:
 
     def _undo(self, review: Review, restore: CardState | None) -> None:
         key = review.key
-        card = self._check(key, review.state)
+        card = self._cards.get(key)
+        if card is None or card.state != review.state:
+            card = self._get_card(key)
+        if card.state == restore:
+            # Restored already: by an earlier try of this undo whose answer was lost, or
+            # one cut short between its two writes. Finish it: the review goes.
+            if slot := self._find_slot(review):
+                self._delete_review(review, slot)
+            return
+        if card.state != review.state:
+            raise ConflictError(f"{key[0]}/{key[1]} changed meanwhile", card.state)
         slot = self._find_slot(review)
         for _ in range(TRIES):
             try:
                 self._write_card(key, card, restore, slot - 1 if slot == card.n else card.n)
                 break
             except _Taken:
-                card = self._check(key, review.state, fresh=True)
+                card = self._get_card(key)
+                if card.state == restore:
+                    break  # this very write landed; only its answer was lost
+                if card.state != review.state:
+                    raise ConflictError(
+                        f"{key[0]}/{key[1]} changed meanwhile", card.state
+                    ) from None
         else:
             raise StoreError(f"{review.deck}/{review.card}: too many concurrent answers")
         # State first, review second: a crash between leaves an orphan the next load
@@ -402,7 +418,10 @@ class DynamoStore:
     ) -> None:
         card = self._cards.get(review.key, _Card(None))
         known = review.key in self._cards or review.deck in self._loaded
-        if known and card.state != expected:
+        # A card already as the entry leaves it was written before the outage (an undo
+        # whose delete was cut off, say): the entry is kept all the same, and sending it
+        # again does no harm.
+        if known and card.state not in (expected, after):
             raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
         self.outbox.append(entry)
         self._cards[review.key] = _Card(after, card.v, card.n)
@@ -410,6 +429,8 @@ class DynamoStore:
     def _send_outbox(self) -> None:
         entries = self.outbox.entries()
         if not entries:
+            if self.outbox.path.exists():
+                self.outbox.remove([])  # nothing but a fragment torn by a crash
             return
         undone = {e["review"]["id"] for e in entries if e["op"] == "undo"}
         adds = [Review.from_dict(e["review"]) for e in entries if e["op"] == "record"]

@@ -56,9 +56,7 @@ def test_cards_json_has_every_field_for_every_card(runner: CliRunner, studied: N
 
 
 def test_cards_filters_and_sorts(runner: CliRunner, studied: None) -> None:
-    assert {r["id"] for r in cards_json(runner, "--state", "review")} == {
-        "dynamodb-explain-simply"
-    }
+    assert {r["id"] for r in cards_json(runner, "--state", "review")} == {"dynamodb-explain-simply"}
     assert len(cards_json(runner, "--state", "new")) == 7
     assert len(cards_json(runner, "--state", "learning", "--state", "review")) == 3
     # due today: the two learning cards (later today), not the review card (in 6+ days)
@@ -253,3 +251,18 @@ def test_list_decks_counts_reviews_due_later_today(runner: CliRunner, studied: N
     # them from 04:30 on its day, though 24 h x interval after the answer is 10:00
     assert listed_due(f"{(day - timedelta(days=1)).isoformat()}T23:59:00+01:00") == 2
     assert listed_due(f"{day.isoformat()}T04:30:00+01:00") == 3
+
+
+def test_cards_at_40_columns_shows_each_card_as_a_block(runner: CliRunner, studied: None) -> None:
+    result = runner.invoke(
+        app, ["cards", "aws-dynamodb"], env={"FLASHCARDS_NOW": MONDAY, "COLUMNS": "40"}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 40 for line in lines)
+    rows = {r["id"]: r for r in cards_json(runner, "aws-dynamodb")}
+    easy = rows["dynamodb-explain-simply"]
+    block = "\n".join(lines[lines.index("aws-dynamodb/dynamodb-explain-simply") :][:4])
+    for text in (easy["due_day"], f"S {easy['stability']:.1f}", f"D {easy['difficulty']:.1f}"):
+        assert text in block
+    assert "reps 1" in block and "lapses 0" in block

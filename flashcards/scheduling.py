@@ -142,6 +142,13 @@ def _round(x: float) -> int:
 _FUZZ_RANGES = ((2.5, 7.0, _f32(0.15)), (7.0, 20.0, _f32(0.1)), (20.0, 3.4e38, _f32(0.05)))
 
 
+def _to_places(value: float, places: int) -> float:
+    """Anki keeps stability to 4 decimal places and difficulty to 3 (in 32-bit floats)
+    when it saves a card, and schedules the next review from the saved values."""
+    factor = float(10**places)
+    return _f32(_round(_f32(_f32(value) * factor)) / factor)
+
+
 def fuzz_delta(interval: float) -> float:
     """How far fuzz may move an interval of ``interval`` days (``fuzz.rs``)."""
     if interval < 2.5:
@@ -256,10 +263,14 @@ def _seed(deck: str, card: str, reps: int) -> str:
     return f"{deck}/{card}/{reps}"
 
 
+def fuzz_factor(seed: str | None) -> float | None:
+    """The fuzz factor (0 to 1) a seed gives, or ``None`` (no fuzz) without one."""
+    return random.Random(seed).random() if seed is not None else None
+
+
 def _outcomes(
-    state: CardState | None, at: datetime, seed: str | None, config: SchedulerConfig
+    state: CardState | None, at: datetime, factor: float | None, config: SchedulerConfig
 ) -> dict[int, _Outcome]:
-    factor = random.Random(seed).random() if seed is not None else None
     memory = None if state is None else _memory(state.stability, state.difficulty)
     days = 0 if state is None else elapsed_days(state.last_review, at)
     nxt = _fsrs(config.parameters).next_states(memory, config.desired_retention, days)
@@ -416,7 +427,7 @@ def _state_of(outcome: _Outcome, at: datetime, reps: int, seed: str | None) -> C
     whole = local.replace(microsecond=0)
     today = study_date(local)
     until_rollover = int(next_day_start(local).timestamp()) - int(whole.timestamp())
-    stability, difficulty = outcome.memory
+    stability, difficulty = _to_places(outcome.memory[0], 4), _to_places(outcome.memory[1], 3)
     days: int | None = outcome.interval if outcome.secs is None else None
     due: datetime
     if outcome.secs is not None:
@@ -441,6 +452,25 @@ def _state_of(outcome: _Outcome, at: datetime, reps: int, seed: str | None) -> C
     )
 
 
+def interval_range(
+    state: CardState | None,
+    rating: int,
+    reviewed_at: datetime,
+    *,
+    config: SchedulerConfig = DEFAULT_CONFIG,
+) -> tuple[int, int]:
+    """The lowest and highest interval in days that fuzz may give this answer, or for a
+    learning step, the lowest and highest delay in seconds."""
+    low = _outcomes(state, reviewed_at, 0.0, config)[rating]
+    # A factor just below 1 reaches the top of every range. (The largest f32 below 1
+    # would not: in 32-bit floats ``lower + factor * width`` rounds up past it.)
+    high = _outcomes(state, reviewed_at, 1 - 1e-4, config)[rating]
+    if low.secs is not None:
+        spread = math.floor(min(_f32(low.secs * 0.25), 300.0))
+        return low.secs, low.secs + max(spread - 1, 0)
+    return low.interval, high.interval
+
+
 def before_of(state: CardState | None) -> Before:
     return Before.NEW if state is None else Before(int(state.state))
 
@@ -459,7 +489,7 @@ def preview(
         raise ValueError("reviewed_at must be timezone-aware")
     reps = state.reps if state else 0
     seed = _seed(deck, card, reps) if config.fuzz else None
-    outcomes = _outcomes(state, reviewed_at, seed, config)
+    outcomes = _outcomes(state, reviewed_at, fuzz_factor(seed), config)
     return {r: _state_of(o, reviewed_at, reps, seed) for r, o in outcomes.items()}
 
 
@@ -479,7 +509,7 @@ def button_seconds(
     whole = fixed(now).replace(microsecond=0)
     until_rollover = int(next_day_start(whole).timestamp()) - int(whole.timestamp())
     spans: dict[int, int] = {}
-    for rating, outcome in _outcomes(state, now, seed, config).items():
+    for rating, outcome in _outcomes(state, now, fuzz_factor(seed), config).items():
         if outcome.secs is None:
             spans[rating] = outcome.interval * DAY_SECONDS
         elif outcome.secs < until_rollover:

@@ -24,14 +24,13 @@ import random
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,7 +95,7 @@ DST_ZONES = ("America/New_York", "Europe/Berlin", "Australia/Adelaide")
 #: covers the whole history (2024-03-29 to 2024-10-06).
 REAL_HISTORY_ZONE = "America/Los_Angeles"
 #: Review times stay before 2037: Anki keeps learning due times as 32-bit seconds.
-LAST_INSTANT = int(datetime(2036, 12, 31, tzinfo=timezone.utc).timestamp())
+LAST_INSTANT = int(datetime(2036, 12, 31, tzinfo=UTC).timestamp())
 
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 QUEUE_LEARN = 1
@@ -140,9 +139,7 @@ def instant_in_study_day(day: date, seconds_after_rollover: int, zone: str) -> i
     return int(naive.replace(tzinfo=ZoneInfo(zone)).timestamp())
 
 
-def anki_timing(
-    epoch: int, zone: str, crt: int, creation_offset_west: int
-) -> tuple[int, int, int]:
+def anki_timing(epoch: int, zone: str, crt: int, creation_offset_west: int) -> tuple[int, int, int]:
     """(days since creation, next rollover instant, minutes west) as Anki computes them
     for a collection created at ``crt`` and opened at ``epoch`` in ``zone``."""
     east = utc_offset_minutes(zone, epoch)
@@ -158,8 +155,8 @@ def anki_timing(
 
 def dst_transitions(zone: str, year: int) -> list[int]:
     """Instants (UTC, on the hour) at which ``zone`` changes its offset during ``year``."""
-    start = int(datetime(year, 1, 1, tzinfo=timezone.utc).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=timezone.utc).timestamp())
+    start = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
     found = []
     previous = utc_offset_minutes(zone, start)
     for t in range(start + HOUR, end, HOUR):
@@ -275,8 +272,7 @@ class Plan:
     zones: list[tuple[int, str]]  # (index of the first review in the zone, zone)
     start: int
     reviews: int
-    created: int = 0
-    fixed: list[tuple[int, str, int]] = field(default_factory=list)  # (epoch, zone, rating)
+    created: int  # when the collection and its card are made: noon the day before
 
     def zone_at(self, index: int) -> str:
         current = self.zones[0][1]
@@ -329,8 +325,10 @@ def night_time(rng: random.Random) -> int:
     if rng.random() < 0.35:
         hour, minute, second = rng.choice(NIGHT_EXACT)
     else:
-        hour, minute, second = rng.choice((0, 1, 1, 2, 2, 3, 3, 4)), rng.randrange(60), 0
-        second = rng.randrange(60)
+        hour = rng.choice((0, 1, 1, 2, 2, 3, 3, 4))
+        minute, second = rng.randrange(60), rng.randrange(60)
+        if hour == 0:
+            minute = 30 + minute // 2
     seconds = (hour * HOUR + minute * MINUTE + second) - ROLLOVER_HOUR * HOUR
     return seconds % DAY
 
@@ -374,9 +372,9 @@ def next_instant(
             candidate = due + rng.randint(1, 30) * DAY + rng.randrange(DAY)
         else:  # late, random
             candidate = due + rng.randint(5 * MINUTE, 20 * HOUR)
-        if candidate <= now:
+        if candidate <= now or candidate > LAST_INSTANT:
             candidate = now + rng.randint(30, 10 * MINUTE)
-        return min(candidate, LAST_INSTANT)
+        return candidate
 
     assert due_day is not None
     ivl = max(interval, 1)
@@ -415,7 +413,9 @@ def next_instant(
     return candidate
 
 
-def history_plans(rng: random.Random, kinds: tuple[tuple[str, int, int, int], ...], prefix: str):
+def history_plans(
+    rng: random.Random, kinds: tuple[tuple[str, int, int, int], ...], prefix: str
+) -> list[Plan]:
     """The seeded list of histories to generate."""
     transitions = {zone: dst_transitions(zone, 2026) for zone in DST_ZONES}
     plans: list[Plan] = []
@@ -460,7 +460,7 @@ def neutral_zone(epoch: int) -> str:
     mode, where Anki takes the user's UTC offset from the collection's ``localOffset``
     setting instead of the process time zone, and the process time zone (read by the Rust
     code through TZ) is one in which the current instant is around noon."""
-    hour = datetime.fromtimestamp(epoch, timezone.utc).hour
+    hour = datetime.fromtimestamp(epoch, UTC).hour
     return "Etc/GMT" if hour == 12 else f"Etc/GMT{hour - 12:+d}"
 
 
@@ -504,7 +504,6 @@ class AnkiDriver:
         self, path: Path, clock: FakeClock, zone: str, created: int, params: list[float]
     ) -> None:
         from anki.collection import Collection
-        from anki.config import Config
 
         self.path = path
         self.clock = clock
@@ -513,8 +512,8 @@ class AnkiDriver:
         # created as the desktop program would: process zone = the learner's zone, at noon
         clock.set(created, zone)
         col = Collection(str(path))
-        col.set_config_bool(Config.Bool.FSRS, True)
-        col.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
+        col.set_config("fsrs", True)  # rslib BoolKey::Fsrs
+        col.set_config("loadBalancerEnabled", False)  # BoolKey::LoadBalancerEnabled
         conf = col.decks.config_dict_for_deck_id(1)
         conf["new"]["delays"] = list(LEARNING_STEPS_MINUTES)
         conf["lapse"]["delays"] = list(RELEARNING_STEPS_MINUTES)
@@ -527,7 +526,7 @@ class AnkiDriver:
         self.crt_date = datetime.fromtimestamp(
             self.crt, timezone(timedelta(minutes=-self.creation_offset))
         ).date()
-        assert col.get_config("rollover") == ROLLOVER_HOUR
+        assert col.get_preferences().scheduling.rollover == ROLLOVER_HOUR
         assert col.v3_scheduler()
         col.close()
 
@@ -579,7 +578,9 @@ def view(col: Any, cid: int) -> CardView:
     )
 
 
-def answer(col: Any, cid: int, rating: int) -> None:
+def answer(col: Any, cid: int, rating: int) -> dict[str, dict[str, Any]]:
+    """Answer a card with button ``rating`` (1-4) at the fake clock's instant, as the
+    desktop reviewer does; return what each of the four buttons would have scheduled."""
     from anki.scheduler.v3 import CardAnswer
 
     buttons = {1: CardAnswer.AGAIN, 2: CardAnswer.HARD, 3: CardAnswer.GOOD, 4: CardAnswer.EASY}
@@ -587,6 +588,35 @@ def answer(col: Any, cid: int, rating: int) -> None:
     card.start_timer()
     states = col._backend.get_scheduling_states(cid)
     col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=buttons[rating]))
+    # the card's modification time is Anki's own (Rust) clock: it must read the fake
+    # clock unshifted, or learning due times and the day would be off
+    modified = col.get_card(cid).mod
+    if modified != int(time.time()):
+        raise RuntimeError(f"Anki's clock reads {modified}, the fake clock {time.time()}")
+    return button_outcomes(states)
+
+
+def button_outcomes(states: Any) -> dict[str, dict[str, Any]]:
+    """The state and raw interval each button leads to: whole days for review states,
+    seconds for (re)learning steps (a step that reaches past the rollover becomes a
+    day-learning card due on a later study day when answered)."""
+    outcomes = {}
+    for name in ("again", "hard", "good", "easy"):
+        normal = getattr(states, name).normal
+        kind = normal.WhichOneof("kind")
+        if kind == "review":
+            outcomes[name] = {"state": "review", "days": normal.review.scheduled_days}
+        elif kind == "learning":
+            outcomes[name] = {"state": "learning", "secs": normal.learning.scheduled_secs}
+        elif kind == "relearning":
+            outcomes[name] = {
+                "state": "relearning",
+                "secs": normal.relearning.learning.scheduled_secs,
+                "days": normal.relearning.review.scheduled_days,
+            }
+        else:
+            raise RuntimeError(f"unexpected state {kind} for {name}")
+    return outcomes
 
 
 def anki_elapsed_days(col: Any, before: CardView) -> int | None:
@@ -596,18 +626,6 @@ def anki_elapsed_days(col: Any, before: CardView) -> int | None:
         return None
     next_day_at = col._backend.sched_timing_today().next_day_at
     return max(next_day_at - before.last_review, 0) // DAY
-
-
-def due_fields(driver: AnkiDriver, col: Any, after: CardView, epoch: int, zone: str):
-    """(due instant, due study day) of a card, one of them None."""
-    if after.queue == QUEUE_LEARN:
-        return iso(after.due, zone), None
-    if after.queue in (QUEUE_REVIEW, QUEUE_DAY_LEARN):
-        today = col.sched.today
-        day = study_date(epoch, zone) + timedelta(days=after.due - today)
-        assert day == driver.crt_date + timedelta(days=after.due)
-        return None, day.isoformat()
-    raise RuntimeError(f"unexpected queue {after.queue}")
 
 
 def revlog_entry(col: Any, cid: int, epoch: int) -> dict[str, int]:
@@ -622,8 +640,18 @@ def revlog_entry(col: Any, cid: int, epoch: int) -> dict[str, int]:
 
 
 def after_record(driver: AnkiDriver, col: Any, cid: int, epoch: int, zone: str) -> dict:
+    """The card as Anki holds it after a review at ``epoch`` in ``zone``."""
     after = view(col, cid)
-    due, due_day = due_fields(driver, col, after, epoch, zone)
+    due = due_day = None
+    if after.queue == QUEUE_LEARN:
+        due = iso(after.due, zone)
+    elif after.queue in (QUEUE_REVIEW, QUEUE_DAY_LEARN):
+        day = study_date(epoch, zone) + timedelta(days=after.due - col.sched.today)
+        if day != driver.crt_date + timedelta(days=after.due):
+            raise RuntimeError("due day convention broken")
+        due_day = day.isoformat()
+    else:
+        raise RuntimeError(f"unexpected queue {after.queue}")
     return {
         "state": after.state,
         "stability": after.stability,
@@ -639,68 +667,68 @@ def after_record(driver: AnkiDriver, col: Any, cid: int, epoch: int, zone: str) 
     }
 
 
-def replay_adaptive(plan: Plan, workdir: Path, clock: FakeClock, params: list[float]) -> dict:
-    """Answer one card of ``plan``, choosing each review time from Anki's due times."""
+def replay_adaptive(
+    plan: Plan, workdir: Path, clock: FakeClock, params: list[float]
+) -> tuple[dict, list[tuple[int, str, int]]]:
+    """Answer one card of ``plan``, choosing each review time from Anki's due times.
+
+    Returns the history and its (instant, zone, rating) sequence."""
     rng = random.Random(f"{SEED}:{plan.hid}")
     driver = AnkiDriver(workdir / "h.anki2", clock, plan.zones[0][1], plan.created, params)
     with driver.at(plan.created, plan.zones[0][1]) as col:
         cid = driver.add_card(col, plan.hid)
     epoch = plan.start
     reviews = []
+    sequence = []
     for index in range(plan.reviews):
         zone = plan.zone_at(index)
         with driver.at(epoch, zone) as col:
             before = view(col, cid)
             rating = choose_rating(rng, plan.kind, before.state)
             elapsed = anki_elapsed_days(col, before)
-            answer(col, cid, rating)
+            buttons = answer(col, cid, rating)
             after = after_record(driver, col, cid, epoch, zone)
-            if after["due"] is not None:
-                delay = view(col, cid).due - epoch
-                after_delay = delay
-            else:
-                after_delay = None
-            plan.fixed.append((epoch, zone, rating))
-            reviews.append(
-                {
-                    "at": iso(epoch, zone),
-                    "tz": zone,
-                    "rating": rating,
-                    "elapsed_days": elapsed,
-                    "after": after,
-                    "_delay": after_delay,
-                    "_today": col.sched.today,
-                }
-            )
             card = view(col, cid)
-            due_day = None
-            if card.queue in (QUEUE_REVIEW, QUEUE_DAY_LEARN):
-                due_day = driver.crt_date + timedelta(days=card.due)
-        next_zone = plan.zone_at(index + 1)
-        epoch = next_instant(
-            rng, plan.kind, epoch, next_zone, card.queue, card.due, due_day, card.interval
+        sequence.append((epoch, zone, rating))
+        reviews.append(
+            {
+                "at": iso(epoch, zone),
+                "tz": zone,
+                "rating": rating,
+                "elapsed_days": elapsed,
+                "buttons": buttons,
+                "after": after,
+            }
         )
-    return {"id": plan.hid, "kind": plan.kind, "tz": plan.zones[0][1], "reviews": reviews}
-
-
-def strip_private(history: dict) -> dict:
-    for review in history["reviews"]:
-        for key in [k for k in review if k.startswith("_")]:
-            del review[key]
-    return history
+        due_day = None
+        if card.queue in (QUEUE_REVIEW, QUEUE_DAY_LEARN):
+            due_day = driver.crt_date + timedelta(days=card.due)
+        epoch = next_instant(
+            rng,
+            plan.kind,
+            epoch,
+            plan.zone_at(index + 1),
+            card.queue,
+            card.due,
+            due_day,
+            card.interval,
+        )
+    history = {"id": plan.hid, "kind": plan.kind, "tz": plan.zones[0][1], "reviews": reviews}
+    return history, sequence
 
 
 def parameters_check(workdir: Path, clock: FakeClock, plans: list[Plan]) -> None:
-    """Explicit FSRS-6 defaults give the same results as Anki's empty parameter list."""
+    """Explicit FSRS-6 defaults give the same results as Anki's empty parameter list,
+    and a new card's first stability is w0..w3."""
     for plan in plans:
-        copy = Plan(plan.hid, plan.kind, plan.zones, plan.start, plan.reviews, plan.created)
-        default = strip_private(replay_adaptive(copy, workdir, clock, []))
-        copy = Plan(plan.hid, plan.kind, plan.zones, plan.start, plan.reviews, plan.created)
-        explicit = strip_private(
-            replay_adaptive(copy, workdir, clock, list(FSRS6_DEFAULT_PARAMETERS))
-        )
+        default, _ = replay_adaptive(plan, workdir, clock, [])
+        explicit, _ = replay_adaptive(plan, workdir, clock, list(FSRS6_DEFAULT_PARAMETERS))
         if default != explicit:
             raise RuntimeError(f"{plan.hid}: Anki's default parameters are not the listed ones")
+        first = default["reviews"][0]
+        wanted = f32(FSRS6_DEFAULT_PARAMETERS[first["rating"] - 1])
+        if first["after"]["stability"] != wanted:
+            raise RuntimeError(f"{plan.hid}: first stability is not w{first['rating'] - 1}")
 
 
 def common_header(fuzz: bool) -> dict:
@@ -722,143 +750,179 @@ def common_header(fuzz: bool) -> dict:
     }
 
 
-def write_lines(path: Path, header: dict, key: str, items: list[Any]) -> None:
-    """JSON with the header on the first line and one item of ``key`` per line."""
-    head = json.dumps(header, separators=(",", ":"))[:-1]
-    lines = [json.dumps(item, separators=(",", ":")) for item in items]
-    body = ",\n".join(lines)
-    path.write_text(f'{head},"{key}":[\n{body}\n]}}\n')
+def write_lines(path: Path, header: dict, sections: dict[str, list[Any]]) -> None:
+    """Compact JSON: the header on the first line, then one item per line."""
+    text = json.dumps(header, separators=(",", ":"))[:-1]
+    for key, items in sections.items():
+        body = ",\n".join(json.dumps(item, separators=(",", ":")) for item in items)
+        text += f',"{key}":[\n{body}\n]'
+    path.write_text(text + "}\n")
 
 
 def worker_histories(out: Path, workdir: Path, clock: FakeClock) -> None:
-    rng = random.Random(SEED)
-    plans = history_plans(rng, HISTORY_KINDS, "h")
-    parameters_check(workdir, clock, plans[:8])
-    histories = []
-    for plan in plans:
-        history = replay_adaptive(plan, workdir, clock, [])
-        histories.append(strip_private(history))
-    write_lines(out, common_header(fuzz=False), "histories", histories)
+    plans = history_plans(random.Random(SEED), HISTORY_KINDS, "h")
+    parameters_check(workdir, clock, plans[:10])
+    histories = [replay_adaptive(plan, workdir, clock, [])[0] for plan in plans]
+    write_lines(out, common_header(fuzz=False), {"histories": histories})
 
 
 def worker_fuzz_reference(out: Path, workdir: Path, clock: FakeClock) -> None:
-    """Fuzz off: one card per history; the times it chooses are then replayed with fuzz."""
-    rng = random.Random(SEED + 1)
-    plans = history_plans(rng, FUZZ_KINDS, "f")
+    """Fuzz off: one card per history; its review times are then replayed with fuzz."""
+    plans = history_plans(random.Random(SEED + 1), FUZZ_KINDS, "f")
     items = []
     for plan in plans:
-        history = replay_adaptive(plan, workdir, clock, [])
-        items.append(
-            {
-                "id": plan.hid,
-                "kind": plan.kind,
-                "created": plan.created,
-                "tz": plan.zones[0][1],
-                "steps": [
-                    {
-                        "epoch": epoch,
-                        "tz": zone,
-                        "rating": rating,
-                        "after": review["after"],
-                        "delay_secs": review["_delay"],
-                        "due_in_days": (
-                            review["after"]["revlog"]["ivl"]
-                            if review["after"]["due_day"] is not None
-                            else None
-                        ),
-                    }
-                    for (epoch, zone, rating), review in zip(
-                        plan.fixed, history["reviews"], strict=True
-                    )
-                ],
-            }
-        )
+        history, sequence = replay_adaptive(plan, workdir, clock, [])
+        history["created"] = plan.created
+        for review, (epoch, _, _) in zip(history["reviews"], sequence, strict=True):
+            review["epoch"] = epoch
+        items.append(history)
     out.write_text(json.dumps(items))
+
+
+def desktop_timing_check(workdir: Path, clock: FakeClock) -> int:
+    """Anki's day in server mode (UTC offset from the collection) is the desktop's (UTC
+    offset from the process time zone), around 4 a.m. and DST changes in every zone.
+
+    Runs without ANKI_TEST_MODE, whose clock shift would spoil the desktop side."""
+    from anki.collection import Collection
+
+    rng = random.Random(SEED + 2)
+    checked = 0
+    path = workdir / "timing.anki2"
+    for zone in ZONES:
+        first = instant_in_study_day(date(2026, 1, 1), 8 * HOUR, zone)
+        driver = AnkiDriver(path, clock, zone, first, [])
+        instants = set()
+        for change in dst_transitions(zone, 2026):
+            instants.update(change + k * 15 * MINUTE for k in range(-16, 17))
+        for _ in range(40):
+            day = date(2026, 1, 2) + timedelta(days=rng.randrange(360))
+            for seconds in (-HOUR, -1, 0, 1, HOUR, rng.randrange(DAY)):
+                instants.add(instant_in_study_day(day, seconds, zone))
+        for epoch in sorted(instants):
+            clock.set(epoch, zone)
+            col = Collection(str(path))
+            desktop = col._backend.sched_timing_today()
+            col.close()
+            with driver.at(epoch, zone) as col:
+                server = col._backend.sched_timing_today()
+            if desktop != server:
+                raise RuntimeError(f"desktop {desktop} != server {server} at {iso(epoch, zone)}")
+            checked += 1
+    return checked
 
 
 def worker_fuzz(out: Path, workdir: Path, clock: FakeClock, reference: Path) -> None:
     """Fuzz on: the same (time, rating) sequence on FUZZ_CARDS cards of one collection."""
     if os.environ.get("ANKI_TEST_MODE"):
         raise RuntimeError("the fuzz run must not have ANKI_TEST_MODE set")
-    items = json.loads(reference.read_text())
+    print(f"desktop and server timing agree at {desktop_timing_check(workdir, clock)} instants")
     histories = []
-    for item in items:
+    for item in json.loads(reference.read_text()):
         driver = AnkiDriver(workdir / "f.anki2", clock, item["tz"], item["created"], [])
         with driver.at(item["created"], item["tz"]) as col:
             cids = []
             for k in range(FUZZ_CARDS):
-                clock.set(item["created"] + k)
+                clock.set(item["created"] + k)  # card ids a second apart
                 cids.append(driver.add_card(col, f"{item['id']}-{k}"))
         steps = []
-        for step in item["steps"]:
+        for step in item["reviews"]:
             epoch, zone, rating = step["epoch"], step["tz"], step["rating"]
             with driver.at(epoch, zone) as col:
                 results = []
+                intervals_before = []
                 for cid in cids:
+                    intervals_before.append(col.get_card(cid).ivl)
                     answer(col, cid, rating)
                     results.append(view(col, cid))
                 today = col.sched.today
-            unfuzzed = step["after"]
-            states = {r.state for r in results}
-            queues = {r.queue for r in results}
-            memory = {(r.stability, r.difficulty) for r in results}
-            if len(states) != 1 or len(queues) != 1 or states != {unfuzzed["state"]}:
-                raise RuntimeError(f"{item['id']}: card states diverged under fuzz: {states}")
-            if memory != {(unfuzzed["stability"], unfuzzed["difficulty"])}:
-                raise RuntimeError(f"{item['id']}: memory states diverged under fuzz: {memory}")
-            (queue,) = queues
-            record: dict[str, Any] = {
-                "at": iso(epoch, zone),
-                "tz": zone,
-                "rating": rating,
-                "state": unfuzzed["state"],
-                "queue": queue,
-                "stability": unfuzzed["stability"],
-                "difficulty": unfuzzed["difficulty"],
-                "unfuzzed": {
-                    "interval_days": unfuzzed["interval_days"],
-                    "due_in_days": step["due_in_days"],
-                    "delay_secs": step["delay_secs"],
-                },
-            }
-            intervals = [r.interval for r in results]
-            if unfuzzed["state"] == "review":
-                record["interval_days_min"] = min(intervals)
-                record["interval_days_max"] = max(intervals)
-                record["interval_days_distinct"] = len(set(intervals))
-            if queue == QUEUE_LEARN:
-                delays = [r.due - epoch for r in results]
-                record["delay_secs_min"] = min(delays)
-                record["delay_secs_max"] = max(delays)
-                record["delay_secs_distinct"] = len(set(delays))
-            elif queue == QUEUE_DAY_LEARN:
-                days = [r.due - today for r in results]
-                record["due_in_days_min"] = min(days)
-                record["due_in_days_max"] = max(days)
-            steps.append(record)
-        histories.append({"id": item["id"], "kind": item["kind"], "tz": item["tz"], "reviews": steps})
+            steps.append(fuzz_step(item["id"], step, epoch, today, intervals_before, results))
+        histories.append(
+            {"id": item["id"], "kind": item["kind"], "tz": item["tz"], "reviews": steps}
+        )
     header = common_header(fuzz=True)
     header["cards_per_history"] = FUZZ_CARDS
-    write_lines(out, header, "histories", histories)
+    write_lines(out, header, {"histories": histories})
+
+
+def fuzz_step(
+    hid: str,
+    step: dict,
+    epoch: int,
+    today: int,
+    intervals_before: list[int],
+    results: list[CardView],
+) -> dict:
+    """One review answered on every card: the spread of what fuzz made of it."""
+    unfuzzed = step["after"]
+    states = {r.state for r in results}
+    queues = {r.queue for r in results}
+    memory = {(r.stability, r.difficulty) for r in results}
+    if states != {unfuzzed["state"]} or queues != {unfuzzed["queue"]}:
+        raise RuntimeError(f"{hid}: card states diverged under fuzz: {states} {queues}")
+    if memory != {(unfuzzed["stability"], unfuzzed["difficulty"])}:
+        raise RuntimeError(f"{hid}: memory states diverged under fuzz: {memory}")
+    queue = unfuzzed["queue"]
+    unfuzzed_delay = None
+    unfuzzed_due_in_days = None
+    if queue == QUEUE_LEARN:
+        unfuzzed_delay = int(datetime.fromisoformat(unfuzzed["due"]).timestamp()) - epoch
+    else:
+        unfuzzed_due_in_days = (
+            date.fromisoformat(unfuzzed["due_day"]) - study_date(epoch, step["tz"])
+        ).days
+    record: dict[str, Any] = {
+        "at": step["at"],
+        "tz": step["tz"],
+        "rating": step["rating"],
+        "state": unfuzzed["state"],
+        "queue": queue,
+        "stability": unfuzzed["stability"],
+        "difficulty": unfuzzed["difficulty"],
+        "unfuzzed": {
+            "interval_days": unfuzzed["interval_days"],
+            "due_in_days": unfuzzed_due_in_days,
+            "delay_secs": unfuzzed_delay,
+            "buttons": step["buttons"],
+        },
+        "interval_days_before_min": min(intervals_before),
+        "interval_days_before_max": max(intervals_before),
+    }
+    if queue == QUEUE_LEARN:
+        values = [r.due - epoch for r in results]
+        record["delay_secs_min"] = min(values)
+        record["delay_secs_max"] = max(values)
+    elif queue == QUEUE_REVIEW:
+        values = [r.interval for r in results]
+        record["interval_days_min"] = min(values)
+        record["interval_days_max"] = max(values)
+    else:
+        values = [r.due - today for r in results]
+        record["due_in_days_min"] = min(values)
+        record["due_in_days_max"] = max(values)
+    record["values"] = values
+    return record
 
 
 def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> None:
+    """Replay the real review log through Anki in one zone, fuzz off."""
     zone = REAL_HISTORY_ZONE
     with source.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    events = [
-        (int(datetime.fromisoformat(r["review_time"]).timestamp()), r["card_id"], int(r["review_rating"]))
-        for r in rows
-    ]
-    events.sort(key=lambda e: e[0])  # stable: the file's order within a second
+    events = sorted(
+        (
+            int(datetime.fromisoformat(row["review_time"]).timestamp()),  # whole seconds
+            row["card_id"],
+            int(row["review_rating"]),
+        )
+        for row in rows
+    )
     first = events[0][0]
     created = instant_in_study_day(study_date(first, zone) - timedelta(days=1), 8 * HOUR, zone)
     driver = AnkiDriver(workdir / "real.anki2", clock, zone, created, [])
     cards: dict[str, int] = {}
     last_day: dict[str, date] = {}
     table = []
-    decay = FSRS6_DEFAULT_PARAMETERS[20]
-    losses = []
     for epoch, card_id, rating in events:
         if card_id not in cards:
             with driver.at(epoch - 1, zone) as col:
@@ -875,7 +939,7 @@ def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> Non
         table.append(
             [
                 int(card_id),
-                epoch,
+                iso(epoch, "UTC").replace("+00:00", "Z"),
                 rating,
                 elapsed,
                 study_days,
@@ -888,13 +952,8 @@ def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> Non
                 after.interval,
             ]
         )
-        if elapsed is not None and elapsed >= 1 and before.stability is not None:
-            r = fsrs_retrievability(elapsed, before.stability, decay)
-            r = min(max(r, 1e-9), 1 - 1e-9)
-            losses.append(-math.log(r) if rating > 1 else -math.log(1 - r))
     finals = []
-    last = events[-1][0]
-    with driver.at(last + 1, zone) as col:
+    with driver.at(events[-1][0] + 1, zone) as col:
         for card_id, cid in cards.items():
             card = view(col, cid)
             due = due_day = None
@@ -915,6 +974,9 @@ def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> Non
                     "lapses": card.lapses,
                 }
             )
+        evaluation = col._backend.evaluate_params_legacy(
+            params=[], search="", ignore_revlogs_before_ms=0
+        )
     header = common_header(fuzz=False)
     header.update(
         {
@@ -922,32 +984,57 @@ def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> Non
             "tz": zone,
             "review_count": len(events),
             "card_count": len(cards),
-            "log_loss": {
-                "value": sum(losses) / len(losses),
-                "reviews": len(losses),
-                "elapsed_days": "Anki's (whole days from the last review to the next rollover)",
-                "restricted_to": "reviews with elapsed_days >= 1",
+            "log_loss": real_log_loss(table),
+            "anki_evaluate": {
+                "log_loss": evaluation.log_loss,
+                "rmse_bins": evaluation.rmse_bins,
+                "note": "Anki's own Evaluate with the default parameters "
+                "(fsrs-rs evaluate on the items Anki builds from the review log)",
             },
-            "review_columns": [
-                "card_id",
-                "epoch",
-                "rating",
-                "elapsed_days",
-                "study_days_elapsed",
-                "state_before",
-                "stability_before",
-                "difficulty_before",
-                "state_after",
-                "stability_after",
-                "difficulty_after",
-                "interval_days_after",
-            ],
+            "review_columns": REAL_COLUMNS,
         }
     )
-    head = json.dumps(header, separators=(",", ":"))[:-1]
-    review_lines = ",\n".join(json.dumps(r, separators=(",", ":")) for r in table)
-    card_lines = ",\n".join(json.dumps(c, separators=(",", ":")) for c in finals)
-    out.write_text(f'{head},"reviews":[\n{review_lines}\n],"cards":[\n{card_lines}\n]}}\n')
+    write_lines(out, header, {"reviews": table, "cards": finals})
+
+
+REAL_COLUMNS = [
+    "card_id",
+    "at",
+    "rating",
+    "elapsed_days",
+    "study_days_elapsed",
+    "state_before",
+    "stability_before",
+    "difficulty_before",
+    "state_after",
+    "stability_after",
+    "difficulty_after",
+    "interval_days_after",
+]
+
+
+def real_log_loss(table: list[list[Any]]) -> dict[str, Any]:
+    """Log loss of Anki's recall predictions: R from the memory state before each review
+    and Anki's elapsed days, over reviews at least a day after the previous one."""
+    column = {name: i for i, name in enumerate(REAL_COLUMNS)}
+    decay = FSRS6_DEFAULT_PARAMETERS[20]
+    total = 0.0
+    count = 0
+    for row in table:
+        elapsed = row[column["elapsed_days"]]
+        stability = row[column["stability_before"]]
+        if elapsed is None or elapsed < 1 or stability is None:
+            continue
+        recall = fsrs_retrievability(elapsed, stability, decay)
+        recall = min(max(recall, 1e-12), 1 - 1e-12)
+        total -= math.log(recall) if row[column["rating"]] > 1 else math.log(1 - recall)
+        count += 1
+    return {
+        "value": total / count,
+        "reviews": count,
+        "formula": "R = (1 + factor * t / S) ** -w20, factor = 0.9 ** (-1 / w20) - 1; "
+        "y = rating > 1; t = elapsed_days (Anki's); reviews with t >= 1",
+    }
 
 
 def worker_main(args: argparse.Namespace) -> None:
@@ -1085,7 +1172,14 @@ def generate(python: str, faketime: str, out_dir: Path, only: set[str]) -> None:
             running.append(("real", run_worker(python, faketime, "real", target, False, extra)))
         if "fuzz" in only:
             reference = scratch / "fuzz_reference.json"
-            wait([("fuzz-reference", run_worker(python, faketime, "fuzz-reference", reference, False, []))])
+            wait(
+                [
+                    (
+                        "fuzz-reference",
+                        run_worker(python, faketime, "fuzz-reference", reference, False, []),
+                    )
+                ]
+            )
             target = out_dir / "anki_fuzz.json"
             extra = ["--reference", str(reference)]
             running.append(("fuzz", run_worker(python, faketime, "fuzz", target, True, extra)))
@@ -1100,111 +1194,148 @@ def generate(python: str, faketime: str, out_dir: Path, only: set[str]) -> None:
 # --------------------------------------------------------------------------------------
 
 
+OUTPUT_FILES = {
+    "histories": "anki_histories.json",
+    "fuzz": "anki_fuzz.json",
+    "real": "anki_real_history.json",
+}
+
+
 def check_outputs(out_dir: Path, only: set[str]) -> None:
-    checks: dict[str, Callable[[Path], None]] = {
+    checks: dict[str, Callable[[dict], None]] = {
         "histories": check_histories,
         "fuzz": check_fuzz,
         "real": check_real,
     }
-    names = {"histories": "anki_histories.json", "fuzz": "anki_fuzz.json", "real": "anki_real_history.json"}
-    for name in ("histories", "fuzz", "real"):
+    for name, filename in OUTPUT_FILES.items():
         if name in only:
-            path = out_dir / names[name]
-            checks[name](path)
-            print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB, checks passed")
+            path = out_dir / filename
+            data = json.loads(path.read_text())
+            assert data["parameters"] == list(FSRS6_DEFAULT_PARAMETERS)
+            assert data["anki_version"].replace(".0", ".") == ANKI_VERSION
+            checks[name](data)
+            print(f"{filename}: {path.stat().st_size / 1e6:.2f} MB, checks passed")
 
 
-def check_histories(path: Path) -> None:
-    data = json.loads(path.read_text())
-    kinds: Counter[str] = Counter()
+def check_histories(data: dict) -> None:
     notes: Counter[str] = Counter()
+    longest = 0
     for history in data["histories"]:
-        kinds[history["kind"]] += 1
-        previous: datetime | None = None
-        previous_after: dict | None = None
-        zones = set()
+        notes[f"kind {history['kind']}"] += 1
+        previous: dict | None = None
         for review in history["reviews"]:
-            at = datetime.fromisoformat(review["at"])
-            zone = review["tz"]
-            zones.add(zone)
-            epoch = int(at.timestamp())
-            assert at.utcoffset() == datetime.fromtimestamp(epoch, ZoneInfo(zone)).utcoffset()
-            assert previous is None or at > previous
-            after = review["after"]
-            today = study_date(epoch, zone)
-            assert after["state"] in ("learning", "review", "relearning")
-            assert after["stability"] > 0 and 1 <= after["difficulty"] <= 10
-            assert (after["due"] is None) != (after["due_day"] is None)
-            if after["state"] == "review":
-                due_day = date.fromisoformat(after["due_day"])
-                assert (due_day - today).days == after["interval_days"] >= 1, review
-                notes["review results"] += 1
-            if after["due"] is not None:
-                delay = int(datetime.fromisoformat(after["due"]).timestamp()) - epoch
-                assert 0 < delay <= 15 * MINUTE, review
-                notes[f"intraday delay {delay}s"] += 1
-            elif after["state"] != "review":
-                assert date.fromisoformat(after["due_day"]) > today
-                notes["learning step past the rollover"] += 1
-            if previous_after is not None:
-                assert after["reps"] == previous_after["reps"] + 1
-                lapsed = previous_after["state"] == "review" and review["rating"] == 1
-                assert after["lapses"] == previous_after["lapses"] + lapsed
-                if review["elapsed_days"] is not None and previous is not None:
-                    days = (today - study_date(int(previous.timestamp()), zone)).days
-                    if review["elapsed_days"] != days:
-                        notes["elapsed days differ from study days"] += 1
-            local = at.time()
-            if local.hour == 3 and local.minute >= 45 or local.hour == 4 and local.minute < 15:
-                notes["reviews 03:45-04:15"] += 1
-            previous, previous_after = at, after
-        if len(zones) > 1:
+            check_review(review, previous, notes)
+            longest = max(longest, review["after"]["interval_days"])
+            previous = review
+        if len({r["tz"] for r in history["reviews"]}) > 1:
             notes["histories changing zone"] += 1
         if len(history["reviews"]) >= 30:
             notes["histories of 30+ reviews"] += 1
-            notes["longest interval in them"] = max(
-                notes["longest interval in them"],
-                max(r["after"]["interval_days"] for r in history["reviews"]),
-            )
     assert len(data["histories"]) >= 250
-    print(f"  kinds: {dict(kinds)}")
-    print(f"  {dict(sorted(notes.items()))}")
+    notes["longest interval"] = longest
+    for name, count in sorted(notes.items()):
+        print(f"  {name}: {count}")
 
 
-def check_fuzz(path: Path) -> None:
-    data = json.loads(path.read_text())
-    spans: Counter[str] = Counter()
+def check_review(review: dict, previous: dict | None, notes: Counter[str]) -> None:
+    at = datetime.fromisoformat(review["at"])
+    zone = review["tz"]
+    notes[f"zone {zone}"] += 1
+    epoch = int(at.timestamp())
+    assert at.utcoffset() == datetime.fromtimestamp(epoch, ZoneInfo(zone)).utcoffset()
+    today = study_date(epoch, zone)
+    after = review["after"]
+    rating = review["rating"]
+    chosen = review["buttons"][("again", "hard", "good", "easy")[rating - 1]]
+    assert chosen["state"] == after["state"]
+    assert after["stability"] > 0 and 1 <= after["difficulty"] <= 10
+    assert (after["due"] is None) != (after["due_day"] is None)
+    assert after["revlog"]["ease"] == rating
+    if after["state"] == "review":
+        assert (date.fromisoformat(after["due_day"]) - today).days == after["interval_days"]
+        assert after["interval_days"] == chosen["days"] == after["revlog"]["ivl"] >= 1
+    elif after["due"] is not None:
+        delay = int(datetime.fromisoformat(after["due"]).timestamp()) - epoch
+        assert delay == chosen["secs"] == -after["revlog"]["ivl"], review  # no fuzz
+        notes[f"{after['state']} step of {delay}s"] += 1
+    else:
+        rollover = instant_in_study_day(today + timedelta(days=1), 0, zone)
+        assert chosen["secs"] >= rollover - epoch - HOUR  # Anki's rollover: fixed offset
+        assert date.fromisoformat(after["due_day"]) > today
+        notes[f"{after['state']} step past the rollover"] += 1
+    local = at.time()
+    if (local.hour, local.minute) >= (3, 45) and (local.hour, local.minute) < (4, 15):
+        notes["reviews at 03:45-04:15"] += 1
+    if previous is None:
+        assert after["reps"] == 1 and after["lapses"] == 0
+        notes[f"rating {rating} on a new card"] += 1
+        return
+    before = previous["after"]
+    assert at > datetime.fromisoformat(previous["at"])
+    assert after["reps"] == before["reps"] + 1
+    lapsed = before["state"] == "review" and rating == 1
+    assert after["lapses"] == before["lapses"] + lapsed
+    notes[f"rating {rating} on a {before['state']} card"] += 1
+    if at.utcoffset() != datetime.fromisoformat(previous["at"]).utcoffset():
+        notes["reviews after a change of UTC offset"] += 1
+    last_day = study_date(int(datetime.fromisoformat(previous["at"]).timestamp()), zone)
+    if review["elapsed_days"] != (today - last_day).days:
+        notes["Anki's elapsed days differ from study days"] += 1
+    if before["due_day"] is not None and before["state"] == "review":
+        due_day = date.fromisoformat(before["due_day"])
+        if today == last_day:
+            notes["same-day reviews of review cards"] += 1
+        elif today < due_day:
+            notes["early reviews of review cards"] += 1
+        elif (today - due_day).days > max(before["interval_days"], 3):
+            notes["overdue reviews (late by more than the interval)"] += 1
+
+
+def check_fuzz(data: dict) -> None:
+    notes: Counter[str] = Counter()
+    cards = data["cards_per_history"]
     for history in data["histories"]:
         for review in history["reviews"]:
+            values = review["values"]
+            assert len(values) == cards
             unfuzzed = review["unfuzzed"]
-            if "interval_days_min" in review:
-                low, high = review["interval_days_min"], review["interval_days_max"]
-                assert low <= unfuzzed["interval_days"] <= high or low > 1, review
-                spans["review results"] += 1
-                spans["review results with a range"] += high > low
-            if "delay_secs_min" in review:
+            if review["queue"] == QUEUE_LEARN:
                 base = unfuzzed["delay_secs"]
-                assert base <= review["delay_secs_min"] <= review["delay_secs_max"]
-                assert review["delay_secs_max"] < base + min(base * 0.25, 300) or base < 4
-                spans[f"learning delay {base}s"] += 1
-    print(f"  {dict(sorted(spans.items()))}")
+                spread = min(base // 4, 300)
+                assert base == min(values) or spread > 0
+                assert all(base <= v < base + max(spread, 1) for v in values), review
+                notes[f"{review['state']} step {base}s"] += 1
+            elif review["queue"] == QUEUE_REVIEW:
+                notes["review results"] += 1
+                low, high = min(values), max(values)
+                notes["review results with spread"] += high > low
+                notes["review results with the unfuzzed interval inside the spread"] += (
+                    low <= unfuzzed["interval_days"] <= high
+                )
+                if unfuzzed["interval_days"] >= 100:
+                    notes["review results of 100+ days"] += 1
+            else:
+                notes["day-learning results"] += 1
+    for name, count in sorted(notes.items()):
+        print(f"  {name}: {count}")
 
 
-def check_real(path: Path) -> None:
-    data = json.loads(path.read_text())
-    columns = data["review_columns"]
+def check_real(data: dict) -> None:
     assert len(data["reviews"]) == data["review_count"]
     assert len(data["cards"]) == data["card_count"]
-    index = {name: i for i, name in enumerate(columns)}
+    column = {name: i for i, name in enumerate(data["review_columns"])}
+    assert real_log_loss(data["reviews"]) == data["log_loss"]
     differ = sum(
         1
         for row in data["reviews"]
-        if row[index["elapsed_days"]] is not None
-        and row[index["elapsed_days"]] != row[index["study_days_elapsed"]]
+        if row[column["elapsed_days"]] is not None
+        and row[column["elapsed_days"]] != row[column["study_days_elapsed"]]
     )
+    states = Counter(card["state"] for card in data["cards"])
     print(
-        f"  log loss {data['log_loss']['value']:.5f} over {data['log_loss']['reviews']} reviews;"
-        f" elapsed days differing from study days: {differ}"
+        f"  log loss {data['log_loss']['value']:.5f} over {data['log_loss']['reviews']} reviews"
+        f" (Anki's Evaluate: {data['anki_evaluate']['log_loss']:.5f});"
+        f" elapsed days differing from study days: {differ}; final states {dict(states)}"
     )
 
 

@@ -1,47 +1,123 @@
-"""Small file-system helpers shared by the stores and the deck cache."""
+"""The small I/O layer every durable write goes through.
+
+Three primitives — ``write``, ``fsync`` and ``replace`` — and the patterns built on them:
+``append_durably`` (append, fsync; on any failure cut the file back to its old size),
+``write_atomically`` (temp file, fsync, rename, fsync the folder) and ``truncate_durably``.
+Everything that must survive a crash or a power loss calls these, so a test can stand in
+for the primitives to crash or lose power between any two of them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file, fsync, rename, fsync the folder.
-
-    A crash at any moment leaves either the old file or the new one, never half of one.
-    """
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+#: A temp file is named ``.<name>.<random>``; the name part is cut to stay within the
+#: 255 bytes most file systems allow in a name.
+TEMP_NAME_BYTES = 150
 
 
-def append_durably(path: Path, data: bytes) -> None:
-    """Append ``data`` and fsync before returning (and the folder, for a new file)."""
-    new_file = not path.exists()
-    with open(path, "ab") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if new_file:
-        fsync_dir(path.parent)
+def write(fd: int, data: bytes) -> None:
+    """Write all of ``data`` (``os.write`` may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def fsync(fd: int) -> None:
+    """Flush a file (or a folder's entries) to the device."""
+    os.fsync(fd)
+
+
+def replace(source: Path | str, target: Path | str) -> None:
+    """Rename ``source`` over ``target`` in one step."""
+    os.replace(source, target)
 
 
 def fsync_dir(folder: Path) -> None:
+    """Make the folder's entries (new, renamed and removed names) durable."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:
-        os.fsync(fd)
+        fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise  # (some file systems cannot sync a folder at all: that is not an error)
+    finally:
+        os.close(fd)
+
+
+def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (data,) if isinstance(data, bytes | bytearray) else data
+
+
+def temp_prefix(path: Path) -> str:
+    """The prefix of ``path``'s temp files in its folder: ``.<name>.``, name cut if long."""
+    name = path.name.encode()[:TEMP_NAME_BYTES].decode(errors="ignore")
+    return f".{name}."
+
+
+def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` (bytes, or chunks of bytes streamed in order):
+    temp file, fsync, rename, fsync the folder.
+
+    A crash at any moment leaves either the old file or the new one, never half of one;
+    on failure the temp file is removed and the old file is untouched.
+    """
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path), dir=path.parent)
+    try:
+        try:
+            for chunk in _chunks(data):
+                write(fd, chunk)
+            fsync(fd)
+        finally:
+            os.close(fd)
+        replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    fsync_dir(path.parent)
+
+
+def append_durably(path: Path, data: bytes | Iterable[bytes]) -> int:
+    """Append ``data`` (bytes, or chunks streamed in order) and fsync before returning
+    (and the folder, for a new file). Returns the offset the data starts at.
+
+    All or nothing: if a write or the fsync fails (a full disk, say), the file is cut
+    back to its old size before the error is raised, so no half-written tail is left.
+    """
+    new_file = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            for chunk in _chunks(data):
+                write(fd, chunk)
+            fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+                fsync(fd)
+            raise
+    finally:
+        os.close(fd)
+    if new_file:
+        fsync_dir(path.parent)
+    return start
+
+
+def truncate_durably(path: Path, size: int) -> None:
+    """Cut ``path`` to ``size`` bytes and fsync."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, size)
+        fsync(fd)
     finally:
         os.close(fd)

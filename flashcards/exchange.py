@@ -4,6 +4,10 @@ One JSON object a line: ``id``, ``deck``, ``card``, ``rating`` (1-4),
 ``reviewed_at`` (ISO 8601 with offset) and ``duration_ms`` (integer or null).
 ``id`` is optional on import; a missing one is derived from the other fields so
 that importing the same file twice adds nothing.
+
+Both directions stream: ``ExportFile`` checks a whole file in one pass (keeping
+nothing but a count) and then yields its reviews as often as asked; ``write_export``
+writes reviews to a file as they come, replacing it atomically at the end.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flashcards.errors import UsageError
@@ -21,6 +25,8 @@ from flashcards.model import Review
 # The ids decks allow: a deck id is a file name, a card id has no spaces, '/' or '#'.
 _DECK_ID = re.compile(r"[^/\x00-\x1f]+")
 _CARD_ID = re.compile(r"[^\s/#]+")
+#: Review times outside these years are refused: scheduling adds up to a century to them.
+YEARS = (1900, 9000)
 
 
 def export_lines(reviews: Iterable[Review]) -> Iterator[str]:
@@ -43,17 +49,67 @@ def derived_id(deck: str, card: str, reviewed_at: datetime, rating: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def write_export(path: Path, reviews: Iterable[Review]) -> int:
+    """Write ``reviews`` to ``path`` as JSON Lines, streamed, replacing the file atomically
+    once all are written (an error on the way leaves the old file, or none). Returns how
+    many were written; raises ``OSError``."""
+    from flashcards.fsutil import write_atomically
+
+    count = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal count
+        batch: list[str] = []
+        for line in export_lines(reviews):
+            batch.append(line)
+            count += 1
+            if len(batch) >= 4096:
+                yield ("\n".join(batch) + "\n").encode()
+                batch.clear()
+        if batch:
+            yield ("\n".join(batch) + "\n").encode()
+
+    write_atomically(path, chunks())
+    return count
+
+
+class ExportFile:
+    """An export file, checked whole when opened (the first bad line raises
+    ``UsageError`` with file and line, before anything is written anywhere); then a
+    collection of its reviews, read from the file again each time it is iterated."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._count = sum(1 for _ in self._parse())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Review]:
+        return self._parse()
+
+    def __contains__(self, item: object) -> bool:
+        return any(review == item for review in self)
+
+    def _parse(self) -> Iterator[Review]:
+        try:
+            with open(self.path, "rb") as handle:
+                for number, raw in enumerate(handle, start=1):  # only \n ends a line
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise UsageError(
+                            f"{self.path}:{number}: not UTF-8 ({exc.reason})"
+                        ) from None
+                    if line.strip():
+                        yield parse_line(line, f"{self.path}:{number}")
+        except OSError as exc:
+            raise UsageError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
+
+
 def read_export(path: Path) -> list[Review]:
-    """Parse a whole export file first, so a bad line stops the import before any write."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read ({exc})") from None
-    return [
-        parse_line(line, f"{path}:{number}")
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip()
-    ]
+    """Parse a whole export file into a list (``ExportFile`` streams instead)."""
+    return list(ExportFile(path))
 
 
 def parse_line(line: str, where: str) -> Review:
@@ -81,6 +137,10 @@ def parse_line(line: str, where: str) -> Review:
         raise UsageError(f"{where}: field `reviewed_at` is not an ISO 8601 time") from None
     if reviewed_at.tzinfo is None:
         raise UsageError(f"{where}: field `reviewed_at` needs a UTC offset")
+    if not in_years(reviewed_at):
+        raise UsageError(
+            f"{where}: field `reviewed_at` must be between the years {YEARS[0]} and {YEARS[1]}"
+        )
     duration = data.get("duration_ms")
     if duration is not None and (
         not isinstance(duration, int) or isinstance(duration, bool) or duration < 0
@@ -92,3 +152,12 @@ def parse_line(line: str, where: str) -> Review:
     if not isinstance(review_id, str):
         raise UsageError(f"{where}: field `id` must be text")
     return Review(review_id, deck, card, rating, reviewed_at, duration)
+
+
+def in_years(moment: datetime) -> bool:
+    """Whether a time (with offset) falls between ``YEARS``, in UTC."""
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        return False
+    return YEARS[0] <= year < YEARS[1]

@@ -4,35 +4,53 @@ Layout of the folder:
 
 * ``reviews.jsonl`` — the source of truth. One JSON object a line: a review
   (with the card's state after it), an ``undo`` (naming the review taken back
-  and the state restored) or a ``set`` (a state recomputed by an import).
+  and the state restored) or a ``set`` (a state recomputed by an import). Framing
+  (what is a line, a torn tail) is ``logfile``'s.
 * ``snapshot/`` — per-deck card states and activity per quarter hour as of an offset of
   the log (see ``snapshot.py``); replaced atomically, never rewritten in place,
-  and ignored (the log is replayed instead) whenever unreadable.
-* ``reviews.lock`` — held while reading the log's tail or appending to it.
+  and ignored (the log is replayed instead) whenever unreadable or no longer matching
+  the log.
+* ``reviews.lock`` — held by writers: while appending, setting aside a torn tail,
+  importing and compacting. Readers take no lock and never change the log.
+* ``reviews.jsonl.pending`` — present only while an import appends: the log size before
+  it. Readers stop there; a writer finding it (the import was killed) cuts the log
+  back to it, so an import is in the log whole or not at all.
 
 Opening a deck reads its snapshot files and the few log lines after them; the
-whole log is read only by export, import and compaction.
+whole log is read only by export, import, compaction and ``flashcards check``.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+import zlib
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from flashcards import fsutil
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
-from flashcards.fsutil import append_durably
+from flashcards.exchange import YEARS, in_years
 from flashcards.model import CardState, Review, Tally, slot_of
 from flashcards.stores import CardKey, StoreContext, register
-from flashcards.stores.snapshot import (
-    DeckActivity,
+from flashcards.stores.logfile import (
+    Line,
     Offset,
+    append_lines,
+    first_of_each,
+    read_lines,
+    set_aside,
+    window_digest,
+)
+from flashcards.stores.snapshot import (
+    Damaged,
+    DeckActivity,
     SnapshotFolder,
     decode_state,
     encode_state,
@@ -41,11 +59,14 @@ from flashcards.stores.snapshot import (
 
 LOG = "reviews.jsonl"
 LOCK = "reviews.lock"
+PENDING = "reviews.jsonl.pending"
 #: Compact the log into the snapshot once this many bytes sit past it (~1,000 answers).
 COMPACT_AFTER_BYTES = 400_000
 LOCK_TIMEOUT_S = 30
 #: Quarter hours of activity, back from a deck's latest, kept with its cards (two days).
 RECENT_SLOTS = 48 * 4
+#: An import replays its cards in groups of about this many reviews (bounded memory).
+IMPORT_GROUP = 50_000
 
 CARDS, ACTIVITY = "cards", "activity"
 
@@ -53,8 +74,12 @@ CARDS, ACTIVITY = "cards", "activity"
 class JsonStore:
     """Progress in a folder of plain files (see the module docstring)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, use_snapshot: bool = True) -> None:
+        """Open (and create) the store in ``folder``. With ``use_snapshot`` off, nothing
+        is read from the snapshot: everything comes from the log (``flashcards check``
+        compares the two)."""
         self.folder = folder
+        self._use_snapshot = use_snapshot
         self.location = str(folder)
         self.notices: list[str] = []
         try:
@@ -66,9 +91,10 @@ class JsonStore:
         self.log_path = folder / LOG
         self.snapshot = SnapshotFolder(folder / "snapshot")
         self._lock: Any = None  # a filelock.FileLock, made when first written
-        self._torn = False
         self._compactor: threading.Thread | None = None
         self._damaged: set[str] = set()  # decks whose snapshot had to be rebuilt
+        self._index_damaged = False
+        self._wrote = False  # whether this object appended to the log
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
         self._activity: dict[str, DeckActivity] = {}
@@ -80,6 +106,10 @@ class JsonStore:
         self._pos: dict[tuple[str, str], Offset] = {}
         self._all: set[str] = set()  # kinds loaded for every deck
         self._end = Offset()
+        #: A torn tail found by the last catch-up (set aside by a writer).
+        self._tail: Line | None = None
+        #: Digests of the log before offsets that snapshot files name (they do not change).
+        self._windows: dict[int, str | None] = {}
         #: Cards whose state was recomputed from the log and is not yet written back.
         self._recomputed: set[CardKey] = set()
 
@@ -109,8 +139,8 @@ class JsonStore:
     def record(self, review: Review, expected: CardState | None) -> None:
         if review.state is None:
             raise ValueError("a review to record must carry the state after it")
-        with self._locked():
-            self._catch_up(CARDS, [review.deck])
+        with self._writing():
+            self._catch_up(CARDS, [review.deck], repair=True)
             self._save_recomputed()
             current = self._current(review.key)
             if current != expected:
@@ -118,8 +148,8 @@ class JsonStore:
             self._append([dict(review.to_dict())])
 
     def undo(self, review: Review, restore: CardState | None) -> None:
-        with self._locked():
-            self._catch_up(CARDS, [review.deck])
+        with self._writing():
+            self._catch_up(CARDS, [review.deck], repair=True)
             self._save_recomputed()
             current = self._current(review.key)
             if current != review.state:
@@ -149,80 +179,110 @@ class JsonStore:
         return {deck: self._activity[deck].hours() for deck in wanted}
 
     def reviews(self) -> Iterator[Review]:
-        end = self._log_end()
+        """Every standing review, oldest first in the log; a review id the log holds
+        twice (a duplicated line) counts once. Streams: the log is read twice, and any
+        damage is reported by the first pass, before anything is yielded."""
+        end = self._readable_end()
         undone = {line["undo"] for line, _, _ in self._read(Offset(), end) if "undo" in line}
-        for line, _, _ in self._read(Offset(), end):
-            if "undo" not in line and "set" not in line and line["id"] not in undone:
-                yield Review.from_dict(line)  # type: ignore[arg-type]
+        lines = (
+            line
+            for line, _, _ in self._read(Offset(), end)
+            if "undo" not in line and "set" not in line and line["id"] not in undone
+        )
+        for line in first_of_each(lines, lambda line: line["id"]):
+            yield Review.from_dict(line)  # type: ignore[arg-type]
 
-    def import_reviews(self, reviews: list[Review]) -> int:
-        with self._locked():
-            self._catch_up(CARDS, None)
-            self._catch_up(ACTIVITY, None)
-            end = self._end
-            known: set[str] = set()
-            undone: set[str] = set()
-            history: dict[CardKey, list[Review]] = {}
-            touched = {r.key for r in reviews}
-            for line, _, _ in self._read(Offset(), end):
-                if "undo" in line:
-                    undone.add(line["undo"])
-                elif "set" not in line:
-                    known.add(line["id"])
-                    if (line["deck"], line["card"]) in touched:
-                        history.setdefault((line["deck"], line["card"]), []).append(
-                            Review.from_dict(line)  # type: ignore[arg-type]
-                        )
-            fresh = list({r.id: r for r in reviews if r.id not in known}.values())
-            if not fresh:
-                return 0
-            keys = {r.key for r in fresh}
-            standing = [r for key in keys for r in history.get(key, []) if r.id not in undone]
-            from flashcards.scheduling import replay  # FSRS is needed only to import
+    def import_reviews(self, reviews: Iterable[Review]) -> int:
+        """Add the reviews whose ids the log does not hold (each id once), with the
+        states of their cards recomputed by replaying; returns how many were added.
 
-            replayed = replay(standing + fresh)
-            fresh_ids = {r.id for r in fresh}
-            lines = [dict(r.to_dict()) for r in replayed.reviews if r.id in fresh_ids]
-            last_written = {(line["deck"], line["card"]): line["state"] for line in lines}
-            for key, state in replayed.states.items():
-                if last_written.get(key) != state.to_dict():
-                    lines.append(
-                        {"set": 1, "deck": key[0], "card": key[1], "state": state.to_dict()}
-                    )
-            self._append(lines)
-            self._compact()
-            return len(fresh)
+        Streams in bounded memory: the fresh reviews are spilled to files by card, each
+        group is replayed with its cards' history, and the result is appended in one
+        all-or-nothing append (``PENDING`` marks it until it is durable)."""
+        with self._writing():
+            self._catch_up(CARDS, None, repair=True)
+            self._catch_up(ACTIVITY, None, repair=True)
+            self._save_recomputed()
+            size_hint = len(reviews) if isinstance(reviews, Collection) else 0
+            groups = max(1, size_hint // IMPORT_GROUP + 1)
+            try:
+                with tempfile.TemporaryDirectory(prefix=".import-", dir=self.folder) as scratch:
+                    with _Spill(Path(scratch), groups) as spill:
+                        added = self._spill_import(reviews, spill)
+                    if not added:
+                        return 0
+                    payload = Path(scratch) / "payload.jsonl"
+                    with open(payload, "wb") as out:
+                        for group in range(groups):
+                            _replay_group(spill.read(group), out)
+                    self._append_import(payload)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self.folder}: cannot import ({_reason(exc)}); nothing was written"
+                ) from None
+            self._catch_up(CARDS, None, repair=True)
+            self._catch_up(ACTIVITY, None, repair=True)
+            try:
+                self._compact(repair_log=True)
+            except (OSError, StoreError) as exc:
+                self.notices.append(f"{self.folder}: compaction skipped ({_reason(exc)})")
+            return added
 
     def maintain(self) -> None:
         """Compact in the background when enough of the log sits past the snapshot.
 
         The work runs in a thread on a store object of its own (so it shares no
         memory with this one) and ``close`` waits for it: a session goes on while
-        the snapshot is rewritten, and nothing is left half done at exit.
+        the snapshot is rewritten, and nothing is left half done at exit. It changes
+        the log only if this object has written to it (a reading command never does).
         """
-        index, _ = self.snapshot.read_index()
+        if self._compactor is not None:
+            return
+        try:
+            index = self.snapshot.read_index()
+        except Damaged:
+            index = None
         try:
             size = self.log_path.stat().st_size
         except FileNotFoundError:
             return
-        due = size - index.bytes >= COMPACT_AFTER_BYTES or bool(self._damaged)
-        if not due or self._compactor is not None:
+        behind = size - (index.offset.bytes if index is not None else 0)
+        due = behind >= COMPACT_AFTER_BYTES or bool(self._damaged) or self._index_damaged
+        if not due:
             return
         worker = JsonStore(self.folder)
+        repair_log = self._wrote
 
         def compact() -> None:
             try:
-                worker.compact()
+                worker.compact(repair_log=repair_log)
             except (StoreError, OSError) as exc:
-                self.notices.append(f"{self.folder}: compaction skipped ({exc})")
+                self.notices.append(f"{self.folder}: compaction skipped ({_reason(exc)})")
+            self.notices.extend(worker.notices)
 
         self._compactor = threading.Thread(target=compact, name="compaction")
         self._compactor.start()
 
-    def compact(self) -> None:
-        """Write the snapshot as of the end of the log, atomically, file by file."""
+    def compact(self, *, repair_log: bool = True) -> None:
+        """Write the snapshot as of the end of the log, atomically, file by file.
+
+        With ``repair_log`` (a writer) a torn tail is set aside, an import cut short is
+        rolled back and recomputed states are appended first; without it the log is
+        left exactly as it is, and the snapshot stops before anything unfinished."""
         with self._locked():
-            self._compact()
+            if repair_log:
+                self._recover()
+            self._compact(repair_log=repair_log)
+
+    def rebuild_snapshot(self) -> None:
+        """Remove every snapshot file and write them again from the log (as a writer)."""
+        with self._writing():
+            for path in self.snapshot.folder.glob("*.json"):
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise StoreError(f"{path}: cannot remove ({exc.strerror})") from None
+            self._compact(repair_log=True)
 
     def close(self) -> None:
         if self._compactor is not None:
@@ -232,13 +292,10 @@ class JsonStore:
     # -- reading -------------------------------------------------------------
 
     def _read_up(self, kind: str, decks: Collection[str] | None) -> None:
-        """Catch up for reading. Appends are whole lines, so readers need no lock; only
-        a line without its newline at the end (a write under way, or a crash) sends the
-        reader to take the lock, which tells the two apart and repairs a torn tail."""
-        self._catch_up(kind, decks, repair=False)
-        if self._torn:
-            with self._locked():
-                self._catch_up(kind, decks)
+        """Catch up for reading: no lock, nothing written. Appends are whole lines; a
+        line without its newline at the end (a write under way, or a crash) is left
+        for a writer to deal with."""
+        self._catch_up(kind, decks)
         if kind == CARDS:
             self._recompute_stale()
 
@@ -249,13 +306,28 @@ class JsonStore:
         if self._lock is None:
             self._lock = FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S)
         try:
-            with self._lock:
-                yield
+            self._lock.acquire()
         except Timeout:
             raise StoreError(
                 f"{self._lock.lock_file}: another flashcards process has held the lock for "
                 f"{LOCK_TIMEOUT_S}s; close it and try again"
             ) from None
+        except OSError as exc:
+            raise StoreError(
+                f"{self._lock.lock_file}: cannot take the lock ({exc.strerror}); "
+                "is the folder read-only?"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The lock, with an import cut short by a crash rolled back first."""
+        with self._locked():
+            self._recover()
+            yield
 
     def _current(self, key: CardKey) -> CardState | None:
         raw = self._cards.get(key[0], {}).get(key[1])
@@ -263,18 +335,54 @@ class JsonStore:
             return raw
         return decode_state(raw)
 
-    def _log_end(self) -> Offset:
-        """Where the log ends now (as an end to read up to; its line count is not needed)."""
+    def _pending(self) -> int | None:
+        """Where the log ended before an import that is under way or was cut short."""
         try:
-            return Offset(self.log_path.stat().st_size, 0)
+            data = json.loads((self.folder / PENDING).read_bytes())
+            return int(data["start"])
         except FileNotFoundError:
-            return Offset()
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # not ours to guess; `flashcards check` reports the file
 
-    def _catch_up(self, kind: str, decks: Collection[str] | None, repair: bool = True) -> None:
+    def _readable_end(self) -> int | None:
+        """Where reading stops: before an import still being appended (or cut short)."""
+        return self._pending()
+
+    def _recover(self) -> None:
+        """Roll back an import a crash cut short (caller holds the lock)."""
+        start = self._pending()
+        marker = self.folder / PENDING
+        if start is None:
+            if marker.exists():  # unreadable: nothing was appended after it was made
+                self._remove_marker()
+            return
+        try:
+            size = self.log_path.stat().st_size
+            if size > start:
+                fsutil.truncate_durably(self.log_path, start)
+            self._remove_marker()
+        except OSError as exc:
+            raise StoreError(
+                f"{self.log_path}: cannot roll back an import cut short ({exc.strerror})"
+            ) from None
+        if size > start:
+            self.notices.append(
+                f"{self.log_path}: an import cut short was rolled back "
+                f"({size - start} bytes); run it again"
+            )
+
+    def _remove_marker(self) -> None:
+        (self.folder / PENDING).unlink(missing_ok=True)
+        fsutil.fsync_dir(self.folder)
+
+    def _catch_up(self, kind: str, decks: Collection[str] | None, repair: bool = False) -> None:
         """Load the snapshot of ``kind`` for the decks (all when ``None``) and apply
-        the log lines after it. With ``repair`` the caller holds the lock."""
-        index, files = self.snapshot.read_index()
-        wanted = set(self.snapshot.decks()) if decks is None else set(decks)
+        the log lines after it. With ``repair`` the caller holds the lock, and a torn
+        tail is set aside."""
+        index, files = self._index()
+        known = self.snapshot.decks(files) if self._use_snapshot else []
+        wanted = set(known) if decks is None else set(decks)
         for deck in wanted:
             if (deck, kind) not in self._pos:
                 self._load(deck, kind, index, files)
@@ -282,36 +390,79 @@ class JsonStore:
             self._all.add(kind)
         positions = [pos for (deck, k), pos in self._pos.items() if k == kind and deck in wanted]
         start = min([*positions, index] if decks is None else positions or [index])
-        self._torn = False
-        for line, begin, _ in self._read(start, None, repair=repair):
+        end = start
+        reading = self._read(start, self._readable_end())
+        for line, begin, after in reading:
+            end = after
             deck = line["deck"]
             if (deck, kind) not in self._pos and kind in self._all:
                 self._fresh(deck, kind, index)
             pos = self._pos.get((deck, kind))
             if pos is not None and begin.bytes >= pos.bytes:
                 self._apply(line, kind)
+        self._end = end
+        self._tail = reading.tail
         # Every deck whose position was at or past ``start`` has now seen every line.
         for key, pos in self._pos.items():
             if key[1] == kind and pos.bytes >= start.bytes:
                 self._pos[key] = self._end
+        if repair and self._tail is not None:
+            self._set_aside_torn_tail(self._tail)
+
+    def _index(self) -> tuple[Offset, dict[str, int]]:
+        """The index's offset and deck files, if it can be trusted (else nothing)."""
+        if not self._use_snapshot:
+            return Offset(), {}
+        try:
+            found = self.snapshot.read_index()
+            if found is not None and not self._matches_log(found.offset, found.window):
+                raise Damaged(
+                    f"{self.snapshot.folder / 'index.json'}: does not match {LOG} "
+                    "(was the log edited?)"
+                )
+        except Damaged as exc:
+            if not self._index_damaged:
+                self._index_damaged = True
+                self._note_rebuild(str(exc))
+            return Offset(), {}
+        if found is None:
+            return Offset(), {}
+        return found.offset, found.data
+
+    def _matches_log(self, offset: Offset, window: str) -> bool:
+        if offset.bytes not in self._windows:
+            self._windows[offset.bytes] = window_digest(self.log_path, offset.bytes)
+        return self._windows[offset.bytes] == window
+
+    def _note_rebuild(self, reason: str) -> None:
+        if not self._damaged and not any("rebuilt from the review log" in n for n in self.notices):
+            self.notices.append(f"{reason}; rebuilt from the review log")
 
     def _load(self, deck: str, kind: str, index: Offset, files: dict[str, int]) -> None:
-        found = self.snapshot.read(deck, kind)
-        if found is not None and kind == CARDS and not _is_cards_payload(found[1]):
-            found = None
-        if found is None:
-            if deck in files:
-                if not self._damaged:
-                    self.notices.append(
-                        f"{self.snapshot.folder}: unreadable (first for deck {deck!r}); "
-                        "rebuilt from the review log"
-                    )
-                self._damaged.add(deck)
-                self._fresh(deck, kind, Offset())
-            else:
-                self._fresh(deck, kind, index)
+        if not self._use_snapshot:
+            self._fresh(deck, kind, Offset())
             return
-        offset, payload = found
+        try:
+            found = self.snapshot.read(deck, kind)
+            path = self.snapshot.path(deck, kind)
+            if found is not None and not _is_payload(kind, found.data):
+                raise Damaged(f"{path}: not a {kind} file")
+            if found is not None and not self._matches_log(found.offset, found.window):
+                raise Damaged(f"{path}: does not match {LOG} (was the log edited?)")
+        except Damaged as exc:
+            self._note_rebuild(str(exc))
+            self._damaged.add(deck)
+            self._fresh(deck, kind, Offset())
+            return
+        if found is None:
+            if files.get(deck, -1) >= 0:
+                self._note_rebuild(f"{self.snapshot.path(deck, kind)}: missing")
+                self._damaged.add(deck)
+            # A deck the index does not list had no line before the index's offset;
+            # one it lists without a usable file is read from the start.
+            self._fresh(deck, kind, Offset() if deck in files else index)
+            return
+        offset, payload = found.offset, found.data
         if files.get(deck) == offset.bytes and index.bytes > offset.bytes:
             offset = index  # nothing for this deck between its files and the index
         if kind == CARDS:
@@ -332,46 +483,20 @@ class JsonStore:
             self._activity[deck] = DeckActivity()
         self._pos[(deck, kind)] = start
 
-    def _read(
-        self, start: Offset, end: Offset | None, repair: bool = False
-    ) -> Iterator[tuple[dict[str, Any], Offset, Offset]]:
-        """Parse the log from ``start`` (to ``end``, or the end of the file), yielding
-        each object with the offsets before and after it. A torn last line (no newline
-        at the end of the file) is set aside when ``repair`` is on; any other bad line
-        stops everything with the file and line number."""
+    def _read(self, start: Offset, end: int | None = None) -> _Reading:
+        """Parse the log from ``start`` up to byte ``end`` (the end of the file when
+        ``None``); see ``_Reading``. Any bad line stops everything with the file and
+        line number; a torn tail ends the reading (``tail``) and is left alone."""
         try:
-            with open(self.log_path, "rb") as handle:
-                if start.bytes > os.fstat(handle.fileno()).st_size:
-                    raise StoreError(
-                        f"{self.log_path}: shorter than its snapshot says; restore the log "
-                        f"from a backup or remove {self.snapshot.folder} to rebuild from it"
-                    )
-                handle.seek(start.bytes)
-                data = handle.read() if end is None else handle.read(end.bytes - start.bytes)
+            size = self.log_path.stat().st_size
         except FileNotFoundError:
-            return
-        position, lineno = start.bytes, start.lines
-        limit = start.bytes + len(data)
-        for raw in data.splitlines(keepends=True):
-            before = Offset(position, lineno)
-            if not raw.endswith(b"\n"):
-                if repair and end is None:
-                    self._set_aside_torn_tail(position, raw)
-                else:
-                    self._torn = True
-                break
-            lineno += 1
-            try:
-                line = json.loads(raw)
-                _check_line(line)
-            except KeyError as exc:
-                raise self._corrupt(lineno, f"missing `{exc.args[0]}`") from None
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise self._corrupt(lineno, str(exc)) from None
-            position += len(raw)
-            yield line, before, Offset(position, lineno)
-        if end is None and position <= limit:
-            self._end = Offset(position, lineno)
+            size = 0
+        if start.bytes > size:
+            raise StoreError(
+                f"{self.log_path}: shorter than its snapshot says; restore the log "
+                f"from a backup or remove {self.snapshot.folder} to rebuild from it"
+            )
+        return _Reading(self, start, end)
 
     def _corrupt(self, lineno: int, reason: str) -> StoreError:
         return StoreError(
@@ -379,13 +504,17 @@ class JsonStore:
             "fix or remove that line — the file was left untouched"
         )
 
-    def _set_aside_torn_tail(self, position: int, raw: bytes) -> None:
-        """A crash mid-append leaves half a line; keep its bytes aside and cut it off."""
-        aside = self.folder / f"{LOG}.torn-{position}"
-        aside.write_bytes(raw)
-        with open(self.log_path, "r+b") as handle:
-            handle.truncate(position)
-            os.fsync(handle.fileno())
+    def _set_aside_torn_tail(self, tail: Line) -> None:
+        """A crash mid-append leaves half a line; keep its bytes aside and cut it off.
+        Caller holds the lock."""
+        try:
+            aside = set_aside(self.log_path, tail)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.log_path}:{tail.number}: cannot set aside an incomplete last line "
+                f"left by a crash ({exc.strerror}); the file was left untouched"
+            ) from None
+        self._tail = None
         self.notices.append(
             f"{self.log_path}: dropped an incomplete last line left by a crash (kept in {aside.name})"
         )
@@ -432,12 +561,13 @@ class JsonStore:
 
         undone: set[str] = set()
         history: list[Review] = []
-        for line, _, _ in self._read(Offset(), self._end):
+        for line, _, _ in self._read(Offset(), self._end.bytes):
             if "undo" in line:
                 undone.add(line["undo"])
             elif "set" not in line and (line["deck"], line["card"]) in stale:
                 history.append(Review.from_dict(line))  # type: ignore[arg-type]
-        states = replay(r for r in history if r.id not in undone).states
+        standing = first_of_each((r for r in history if r.id not in undone), lambda r: r.id)
+        states = replay(standing).states
         for deck, card in stale:
             state = states.get((deck, card))
             if state is None:
@@ -445,6 +575,13 @@ class JsonStore:
             else:
                 self._cards[deck][card] = state
             self._recomputed.add((deck, card))
+
+    def _has_stale(self) -> bool:
+        return any(
+            isinstance(raw, CardState) and raw.stale
+            for cards in self._cards.values()
+            for raw in cards.values()
+        )
 
     def _save_recomputed(self) -> None:
         """Append the states recomputed by ``_recompute_stale`` as ``set`` lines (the
@@ -456,9 +593,9 @@ class JsonStore:
             lines.append(
                 {"set": 1, "deck": deck, "card": card, "state": state.to_dict() if state else None}
             )
-        self._recomputed.clear()
         if lines:
             self._append(lines)
+        self._recomputed.clear()
 
     # -- writing -------------------------------------------------------------
 
@@ -468,7 +605,13 @@ class JsonStore:
         payload = b"".join(
             json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in lines
         )
-        append_durably(self.log_path, payload)
+        try:
+            begin = append_lines(self.log_path, payload)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.log_path}: cannot save ({exc.strerror}); nothing was written"
+            ) from None
+        self._wrote = True
         for line in lines:
             for kind in (CARDS, ACTIVITY):
                 if (line["deck"], kind) not in self._pos and kind in self._all:
@@ -476,18 +619,101 @@ class JsonStore:
                 if (line["deck"], kind) in self._pos:
                     self._apply(line, kind)
         old_end = self._end
-        self._end = Offset(old_end.bytes + len(payload), old_end.lines + len(lines))
+        self._end = Offset(begin + len(payload), old_end.lines + len(lines))
         for key, pos in self._pos.items():
             if pos == old_end:
                 self._pos[key] = self._end
 
-    def _compact(self) -> None:
-        self._catch_up(CARDS, None)
-        self._catch_up(ACTIVITY, None)
-        self._save_recomputed()
-        _, files = self.snapshot.read_index()
+    def _spill_import(self, reviews: Iterable[Review], spill: _Spill) -> int:
+        """Spill the reviews the log does not hold to ``spill`` by card, and the
+        standing history of their cards after them; returns how many are fresh."""
+        known: set[str] = set()
+        undone: set[str] = set()
+        for line, _, _ in self._read(Offset(), self._end.bytes):
+            if "undo" in line:
+                undone.add(line["undo"])
+            elif "set" not in line:
+                known.add(line["id"])
+        touched: set[CardKey] = set()
+        added = 0
+        for review in first_of_each(reviews, lambda r: r.id, known):
+            fields = [review.id, review.deck, review.card, review.rating]
+            spill.add(True, [*fields, review.reviewed_at.isoformat(), review.duration_ms])
+            touched.add(review.key)
+            added += 1
+        del known
+        if added:
+            standing = (
+                line
+                for line, _, _ in self._read(Offset(), self._end.bytes)
+                if "undo" not in line
+                and "set" not in line
+                and (line["deck"], line["card"]) in touched
+                and line["id"] not in undone
+            )
+            for line in first_of_each(standing, lambda line: line["id"]):
+                spill.add(
+                    False,
+                    [line[k] for k in ("id", "deck", "card", "rating", "reviewed_at")]
+                    + [line.get("duration_ms")],
+                )
+        return added
+
+    def _append_import(self, payload: Path) -> None:
+        """Append an import's lines all or nothing: ``PENDING`` names the log's end first,
+        so that a crash before the append is durable leaves a marker the next writer
+        rolls back to."""
+        start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        try:
+            fsutil.write_atomically(self.folder / PENDING, json.dumps({"start": start}).encode())
+            with open(payload, "rb") as source:
+                append_lines(self.log_path, iter(lambda: source.read(1 << 20), b""))
+        except OSError as exc:
+            with suppress(OSError):
+                self._recover()
+            raise StoreError(
+                f"{self.log_path}: cannot import ({exc.strerror}); nothing was written"
+            ) from None
+        self._wrote = True
+        try:
+            self._remove_marker()
+        except OSError as exc:
+            raise StoreError(
+                f"{self.folder / PENDING}: cannot remove ({exc.strerror}); the import is "
+                "complete, but the next command will roll it back: remove that file"
+            ) from None
+
+    def _terminate_last_line(self) -> None:
+        """Give a whole last line its missing newline (caller holds the lock)."""
+        if self._end.bytes == 0 or _byte_before(self.log_path, self._end.bytes) == b"\n":
+            return
+        try:
+            end = append_lines(self.log_path, b"")
+        except OSError as exc:
+            raise StoreError(f"{self.log_path}: cannot write ({exc.strerror})") from None
+        old_end, self._end = self._end, Offset(end, self._end.lines)
+        for key, pos in self._pos.items():
+            if pos == old_end:
+                self._pos[key] = self._end
+
+    def _compact(self, repair_log: bool) -> None:
+        self._clean_leftovers()
+        self._catch_up(CARDS, None, repair=repair_log)
+        self._catch_up(ACTIVITY, None, repair=repair_log)
+        if repair_log:
+            self._save_recomputed()
+            self._terminate_last_line()
+        elif self._has_stale() or (
+            self._end.bytes > 0 and _byte_before(self.log_path, self._end.bytes) != b"\n"
+        ):
+            return  # only a writer may append what that needs; the next one compacts
+        _, files = self._index()
         end = self._end
-        for deck in set(self._cards) | set(self._activity):
+        window = window_digest(self.log_path, end.bytes)
+        if window is None:
+            raise StoreError(f"{self.log_path}: shrank while being compacted")
+        failed = []
+        for deck in sorted(set(self._cards) | set(self._activity)):
             if files.get(deck) == end.bytes and deck not in self._damaged:
                 continue
             cards = {
@@ -499,23 +725,144 @@ class JsonStore:
             recent = DeckActivity(flat=flat).since(recent_from)
             recent_flat = [x for hour in sorted(recent) for x in (hour, *recent[hour].as_list())]
             payload = {"cards": cards, "recent": recent_flat, "recent_from": recent_from}
-            self.snapshot.write(deck, CARDS, end, payload)
-            self.snapshot.write(deck, ACTIVITY, end, flat)
+            try:
+                self.snapshot.write(deck, CARDS, end, window, payload)
+                self.snapshot.write(deck, ACTIVITY, end, window, flat)
+            except OSError as exc:
+                # One deck's trouble must not keep the others from being compacted: the
+                # index says its files are not to be trusted, so it is read from the start.
+                files[deck] = -1
+                failed.append(f"deck {deck!r}: {exc.strerror}")
+                continue
             self._activity[deck] = DeckActivity(flat=flat)
             self._recent[deck] = DeckActivity(flat=recent_flat)
             self._recent_from[deck] = recent_from
             files[deck] = end.bytes
-        self.snapshot.write_index(end, files)
-        self._damaged.clear()
+            self._damaged.discard(deck)
+        self.snapshot.write_index(end, window, files)
+        self._index_damaged = False
+        if failed:
+            self.notices.append(
+                f"{self.snapshot.folder}: could not write the snapshot of {', '.join(failed)}"
+            )
+
+    def _clean_leftovers(self) -> None:
+        """Temp files and import scratch folders a killed process left (under the lock)."""
+        self.snapshot.clean_temp_files()
+        for scratch in self.folder.glob(".import-*"):
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _is_cards_payload(payload: Any) -> bool:
+class _Reading:
+    """Parsed log lines ``(line, offset before, offset after)`` from ``start`` to ``end``;
+    once exhausted, ``tail`` is the torn tail that ended it, if any."""
+
+    def __init__(self, store: JsonStore, start: Offset, end: int | None) -> None:
+        self.store, self.start, self.end = store, start, end
+        self.tail: Line | None = None
+
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], Offset, Offset]]:
+        for raw in read_lines(self.store.log_path, self.start, self.end):
+            if raw.torn:
+                self.tail = raw
+                return
+            try:
+                line = parse_log_line(raw.data)
+            except ValueError as exc:
+                raise self.store._corrupt(raw.number, str(exc)) from None
+            yield line, raw.start, raw.end
+
+
+class _Spill:
+    """Reviews to import, spilled to a few files by card so that each file can be
+    replayed on its own (a card's reviews are all in one file): fresh ones first,
+    then their cards' history from the log."""
+
+    def __init__(self, folder: Path, groups: int) -> None:
+        self.paths = [folder / f"group-{i}.jsonl" for i in range(groups)]
+        self._files: list[IO[bytes]] = []
+        for path in self.paths:
+            self._files.append(open(path, "wb"))  # noqa: SIM115 (closed by __exit__)
+
+    def add(self, fresh: bool, fields: list[Any]) -> None:
+        """Keep one review: ``[id, deck, card, rating, reviewed_at (ISO), duration_ms]``."""
+        group = zlib.crc32(f"{fields[1]}\n{fields[2]}".encode()) % len(self.paths)
+        record = json.dumps([fresh, *fields], separators=(",", ":")).encode()
+        self._files[group].write(record + b"\n")
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._files:
+            handle.close()
+
+    def read(self, group: int) -> tuple[list[Review], list[Review]]:
+        """The fresh reviews of one group, and the standing history of their cards."""
+        fresh: list[Review] = []
+        standing: list[Review] = []
+        with open(self.paths[group], "rb") as handle:
+            for raw in handle:
+                is_fresh, rid, deck, card, rating, at, duration = json.loads(raw)
+                review = Review(rid, deck, card, rating, datetime.fromisoformat(at), duration)
+                (fresh if is_fresh else standing).append(review)
+        return fresh, standing
+
+
+def _replay_group(group: tuple[list[Review], list[Review]], out: IO[bytes]) -> None:
+    """Replay one group's cards and write the lines to append: the fresh reviews with
+    the states they lead to, and a ``set`` line wherever a card's final state is not
+    the one its last written review leaves (an imported review older than others)."""
+    fresh, standing = group
+    if not fresh:
+        return
+    from flashcards.scheduling import replay  # FSRS is needed only to import
+
+    replayed = replay(standing + fresh)
+    fresh_ids = {r.id for r in fresh}
+    last_written: dict[CardKey, Any] = {}
+    for review in replayed.reviews:
+        if review.id in fresh_ids:
+            written = review.to_dict()
+            last_written[review.key] = written["state"]
+            out.write(json.dumps(written, separators=(",", ":")).encode() + b"\n")
+    for key, state in replayed.states.items():
+        if last_written.get(key) != state.to_dict():
+            line = {"set": 1, "deck": key[0], "card": key[1], "state": state.to_dict()}
+            out.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
+
+
+def _byte_before(path: Path, offset: int) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(offset - 1)
+        return handle.read(1)
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _is_payload(kind: str, payload: Any) -> bool:
+    if kind == ACTIVITY:
+        return isinstance(payload, list) and len(payload) % 5 == 0
     return (
         isinstance(payload, dict)
         and isinstance(payload.get("cards"), dict)
         and isinstance(payload.get("recent"), list)
         and isinstance(payload.get("recent_from"), int | float)
     )
+
+
+def parse_log_line(data: bytes) -> dict[str, Any]:
+    """One log line as a dict, checked; ``ValueError`` saying what is wrong otherwise."""
+    try:
+        line = json.loads(data)
+        _check_line(line)
+    except KeyError as exc:
+        raise ValueError(f"missing `{exc.args[0]}`") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        raise ValueError(str(exc)) from None
+    return line
 
 
 def _check_line(line: Any) -> None:
@@ -531,6 +878,10 @@ def _check_line(line: Any) -> None:
         parsed = CardState.from_dict(state)
         if parsed.due.tzinfo is None or (parsed.last_review and parsed.last_review.tzinfo is None):
             raise ValueError("a time in `state` has no UTC offset")
+        if not (in_years(parsed.due) and in_years(parsed.last_review)):
+            raise ValueError(
+                f"a time in `state` is not between the years {YEARS[0]} and {YEARS[1]}"
+            )
     if "set" in line:
         return  # a state recomputed from the log (null: the card is new again)
     key = "undo" if "undo" in line else "id"
@@ -540,8 +891,11 @@ def _check_line(line: Any) -> None:
         raise ValueError("`rating` is not 1-4")
     if line["before"] not in (0, 1, 2, 3) or isinstance(line["before"], bool):
         raise ValueError("`before` is not 0-3")
-    if datetime.fromisoformat(line["reviewed_at"]).tzinfo is None:
+    reviewed_at = datetime.fromisoformat(line["reviewed_at"])
+    if reviewed_at.tzinfo is None:
         raise ValueError("`reviewed_at` has no UTC offset")
+    if not in_years(reviewed_at):
+        raise ValueError(f"`reviewed_at` is not between the years {YEARS[0]} and {YEARS[1]}")
 
 
 def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:

@@ -12,10 +12,17 @@ every deck, the log between the deck's own file offset and ``log`` holds nothing
 that deck (so reading may start at ``log``), provided the index lists that very file
 offset. Every file is replaced atomically and any file that cannot be read is simply
 ignored: the log is replayed from further back instead.
+
+Each file is a header line and a payload. The header carries a checksum of the payload
+(a changed digit makes the file unreadable, never silently different) and a digest of
+the log bytes just before its offset (``logfile.window_digest``): when the log is edited
+before that offset, the offset no longer falls where it did and the file is not used.
+A deck id too long for a file name gets a name cut short and ended by a hash of the id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,15 +33,14 @@ from urllib.parse import quote, unquote
 from flashcards.due import DueEntry
 from flashcards.fsutil import write_atomically
 from flashcards.model import EPOCH, SCHEMA_VERSION, CardState, State, Tally, to_us
+from flashcards.stores.logfile import Offset
 
 INDEX = "index.json"
-
-
-class Offset(NamedTuple):
-    """A position in the log: bytes from the start and the number of whole lines before it."""
-
-    bytes: int = 0
-    lines: int = 0
+#: The layout of the files (a header line with checksums, then the payload).
+FORMAT = 4
+#: File names longer than this (in bytes, before the suffix) are cut and end in a hash.
+NAME_BYTES = 120
+HASHED = "#"  # never in a quoted deck id, so it marks a hashed name
 
 
 def encode_state(state: CardState) -> list[Any]:
@@ -112,66 +118,139 @@ class DeckActivity:
         return flat
 
 
+class Damaged(Exception):
+    """A snapshot file is there but cannot be used: the message says why."""
+
+
+class Snapshot(NamedTuple):
+    """What one snapshot file holds: the log offset it reflects, the digest of the log
+    bytes before that offset when it was written, and its payload."""
+
+    offset: Offset
+    window: str
+    data: Any
+
+
 class SnapshotFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _path(self, deck: str, kind: str) -> Path:
-        return self.folder / f"{quote(deck, safe='')}.{kind}.json"
+    def path(self, deck: str, kind: str) -> Path:
+        """The file of a deck's ``kind`` (``cards`` or ``activity``)."""
+        name = quote(deck, safe="")
+        if len(name) > NAME_BYTES:
+            digest = hashlib.sha256(deck.encode()).hexdigest()[:16]
+            name = f"{name[: NAME_BYTES - 20]}{HASHED}{digest}"
+        return self.folder / f"{name}.{kind}.json"
 
-    def read_index(self) -> tuple[Offset, dict[str, int]]:
-        data = self._read(self.folder / INDEX)
-        try:
-            return Offset(int(data["log"]), int(data["lines"])), dict(data["files"])
-        except (KeyError, TypeError, ValueError):
-            return Offset(), {}
+    def read_index(self) -> Snapshot | None:
+        """The index (its payload: ``{deck: file offset}``), or ``None`` when there is
+        none or it was written by an older version. Raises ``Damaged``."""
+        found = self._read(self.folder / INDEX, None, "index")
+        if found is not None and not _is_files(found.data):
+            raise Damaged(f"{self.folder / INDEX}: not an index")
+        return found
 
-    def decks(self) -> list[str]:
-        _, files = self.read_index()
+    def decks(self, files: dict[str, int]) -> list[str]:
+        """Every deck with a snapshot: those the index lists and those with a file."""
         known = set(files)
         if self.folder.is_dir():
-            # The file name is the quoted deck id: no need to open the file.
-            known.update(
-                unquote(path.name[: -len(".cards.json")])
-                for path in self.folder.glob("*.cards.json")
-            )
+            for path in self.folder.glob("*.cards.json"):
+                stem = path.name[: -len(".cards.json")]
+                if HASHED not in stem:
+                    known.add(unquote(stem))  # the file name is the quoted deck id
+                else:
+                    deck = _header_deck(path)
+                    if deck is not None:
+                        known.add(deck)
         return sorted(known)
 
-    def read(self, deck: str, kind: str) -> tuple[Offset, Any] | None:
-        data = self._read(self._path(deck, kind))
-        try:
-            offset = Offset(int(data["log"]), int(data["lines"]))
-            return offset, data["data"]
-        except (KeyError, TypeError, ValueError):
-            return None
+    def read(self, deck: str, kind: str) -> Snapshot | None:
+        """A deck's file, or ``None`` when there is none or it is of an older version.
+        Raises ``Damaged``."""
+        return self._read(self.path(deck, kind), deck, kind)
 
-    def write(self, deck: str, kind: str, offset: Offset, payload: Any) -> None:
+    def write(self, deck: str, kind: str, offset: Offset, window: str, payload: Any) -> None:
+        """Replace a deck's file atomically."""
+        self._write(self.path(deck, kind), deck, kind, offset, window, payload)
+
+    def write_index(self, offset: Offset, window: str, files: dict[str, int]) -> None:
+        self._write(self.folder / INDEX, None, "index", offset, window, files)
+
+    def clean_temp_files(self) -> list[Path]:
+        """Remove temp files a killed writer left (``.<name>.<random>``). Only while no
+        snapshot is being written, that is under the store's lock."""
+        removed = []
+        if self.folder.is_dir():
+            for path in self.folder.glob(".*"):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                removed.append(path)
+        return removed
+
+    def _write(
+        self, path: Path, deck: str | None, kind: str, offset: Offset, window: str, payload: Any
+    ) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        data = {
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        header = {
+            "format": FORMAT,
             "schema": SCHEMA_VERSION,
             "deck": deck,
+            "kind": kind,
             "log": offset.bytes,
             "lines": offset.lines,
-            "data": payload,
+            "window": window,
+            "sum": _checksum(data),
         }
-        write_atomically(self._path(deck, kind), json.dumps(data, separators=(",", ":")).encode())
-
-    def write_index(self, offset: Offset, files: dict[str, int]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        data = {
-            "schema": SCHEMA_VERSION,
-            "log": offset.bytes,
-            "lines": offset.lines,
-            "files": files,
-        }
-        write_atomically(self.folder / INDEX, json.dumps(data).encode())
+        write_atomically(path, [json.dumps(header).encode(), b"\n", data])
 
     @staticmethod
-    def _read(path: Path) -> dict[str, Any]:
+    def _read(path: Path, deck: str | None, kind: str) -> Snapshot | None:
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
-            return {}
-        return data
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise Damaged(f"{path}: cannot read ({exc.strerror})") from None
+        first, newline, data = raw.partition(b"\n")
+        try:
+            header = json.loads(first)
+        except ValueError:
+            raise Damaged(f"{path}: not a snapshot file") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            return None  # written by an older version: rebuilt, nothing is wrong
+        if header.get("schema") != SCHEMA_VERSION:
+            return None
+        if not newline or header.get("sum") != _checksum(data):
+            raise Damaged(f"{path}: checksum mismatch")
+        if header.get("deck") != deck or header.get("kind") != kind:
+            raise Damaged(f"{path}: holds another deck")
+        try:
+            offset = Offset(int(header["log"]), int(header["lines"]))
+            window = str(header["window"])
+            return Snapshot(offset, window, json.loads(data))
+        except (KeyError, TypeError, ValueError):
+            raise Damaged(f"{path}: malformed header") from None
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _is_files(data: Any) -> bool:
+    return isinstance(data, dict) and all(
+        isinstance(k, str) and isinstance(v, int) for k, v in data.items()
+    )
+
+
+def _header_deck(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            header = json.loads(handle.readline())
+    except (OSError, ValueError):
+        return None
+    deck = header.get("deck") if isinstance(header, dict) else None
+    return deck if isinstance(deck, str) else None

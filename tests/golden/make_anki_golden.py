@@ -986,8 +986,9 @@ def worker_real(out: Path, workdir: Path, clock: FakeClock, source: Path) -> Non
             "card_count": len(cards),
             "log_loss": real_log_loss(table),
             "anki_evaluate": {
-                "log_loss": evaluation.log_loss,
-                "rmse_bins": evaluation.rmse_bins,
+                # rounded: Anki's evaluation is not bit-for-bit repeatable
+                "log_loss": round(evaluation.log_loss, 5),
+                "rmse_bins": round(evaluation.rmse_bins, 5),
                 "note": "Anki's own Evaluate with the default parameters "
                 "(fsrs-rs evaluate on the items Anki builds from the review log)",
             },
@@ -1092,9 +1093,10 @@ def check_anki(python: str) -> str:
 
 
 def run_worker(
-    python: str, faketime: str, name: str, out: Path, fuzz: bool, extra: list[str]
+    python: str, faketime: str, name: str, out: Path, fuzz: bool, extra: list[str], scratch: Path
 ) -> subprocess.Popen[bytes]:
-    work = Path(tempfile.mkdtemp(prefix=f"anki-golden-{name}-"))
+    work = scratch / name
+    work.mkdir()
     stamp = work / "faketime"
     stamp.write_text("1767225600\n")  # 2026-01-01, until the worker sets its own
     env = {k: v for k, v in os.environ.items() if k not in ("ANKI_TEST_MODE", "TZ")}
@@ -1162,27 +1164,33 @@ def generate(python: str, faketime: str, out_dir: Path, only: set[str]) -> None:
         if "histories" in only:
             target = out_dir / "anki_histories.json"
             running.append(
-                ("histories", run_worker(python, faketime, "histories", target, False, []))
+                ("histories", run_worker(python, faketime, "histories", target, False, [], scratch))
             )
         if "real" in only:
             if not REAL_HISTORY_CSV.is_file():
                 raise SystemExit(f"missing {REAL_HISTORY_CSV}")
             target = out_dir / "anki_real_history.json"
             extra = ["--source", str(REAL_HISTORY_CSV)]
-            running.append(("real", run_worker(python, faketime, "real", target, False, extra)))
+            running.append(
+                ("real", run_worker(python, faketime, "real", target, False, extra, scratch))
+            )
         if "fuzz" in only:
             reference = scratch / "fuzz_reference.json"
             wait(
                 [
                     (
                         "fuzz-reference",
-                        run_worker(python, faketime, "fuzz-reference", reference, False, []),
+                        run_worker(
+                            python, faketime, "fuzz-reference", reference, False, [], scratch
+                        ),
                     )
                 ]
             )
             target = out_dir / "anki_fuzz.json"
             extra = ["--reference", str(reference)]
-            running.append(("fuzz", run_worker(python, faketime, "fuzz", target, True, extra)))
+            running.append(
+                ("fuzz", run_worker(python, faketime, "fuzz", target, True, extra, scratch))
+            )
         wait(running)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -180,3 +180,53 @@ def optimize(
         health_check_passed=healthy,
         warnings=unusual(parameters) if improved else (),
     )
+
+
+@dataclass(frozen=True)
+class RetentionPoint:
+    desired_retention: float
+    minutes_per_day: float  # average study time a day over the simulated year
+    remembered: float  # cards remembered at the end (sum of retrievability)
+    minutes_per_card: float  # total time for each card remembered
+
+
+def retention_curve(
+    parameters: tuple[float, ...],
+    *,
+    cards: int,
+    new_per_day: int = 20,
+    reviews_per_day: int = 200,
+    days: int = 365,
+    retentions: Iterable[float] = tuple(r / 100 for r in range(70, 98)),
+    progress: Callable[[float], None] = lambda _: None,
+) -> list[RetentionPoint]:
+    """Simulate a year of study (fsrs-rs's simulator, seeded) at each desired retention:
+    the daily workload and what is remembered, to find the cheapest retention per card
+    remembered."""
+    import fsrs_rs_python as fsrs
+
+    config = fsrs.default_simulator_config()
+    config.deck_size = max(cards, 1)
+    config.learn_span = days
+    config.learn_limit = new_per_day
+    config.review_limit = reviews_per_day
+    points = []
+    for retention in retentions:
+        result = fsrs.simulate(list(parameters), retention, config, 42)
+        total_minutes = sum(result.cost_per_day) / 60
+        remembered = float(result.memorized_cnt_per_day[-1])
+        points.append(
+            RetentionPoint(
+                desired_retention=round(retention, 2),
+                minutes_per_day=total_minutes / days,
+                remembered=remembered,
+                minutes_per_card=total_minutes / remembered if remembered else float("inf"),
+            )
+        )
+        progress(retention)
+    return points
+
+
+def cheapest(points: list[RetentionPoint]) -> RetentionPoint:
+    """The desired retention with the least study time per card remembered."""
+    return min(points, key=lambda p: p.minutes_per_card)

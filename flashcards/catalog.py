@@ -218,7 +218,12 @@ class _DeckCache:
         digest = _digest(data)
         key = str(path.resolve())
         content = _digest(key.encode())[:20] + ".json"
-        cards = [[c.id, c.question, c.answer, list(c.tags)] for c in deck.cards]
+        # A card shown without Markdown carries a fifth item; entries written before
+        # that option existed have four and are Markdown, as their decks were.
+        cards = [
+            [c.id, c.question, c.answer, list(c.tags), *([] if c.markdown else [False])]
+            for c in deck.cards
+        ]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             payload = {"digest": digest, "cards": cards}
@@ -247,7 +252,10 @@ class _DeckCache:
             data = json.loads((self.folder / entry["content"]).read_bytes())
             if data["digest"] != entry["digest"]:
                 return None
-            cards = tuple(Card(info.id, c[0], c[1], c[2], tuple(c[3])) for c in data["cards"])
+            cards = tuple(
+                Card(info.id, c[0], c[1], c[2], tuple(c[3]), len(c) < 5 or bool(c[4]))
+                for c in data["cards"]
+            )
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
         return Deck(info.id, info.name, info.path, cards, info.description, info.tags)

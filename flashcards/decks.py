@@ -16,8 +16,8 @@ from flashcards.model import Card, Deck
 
 #: Deck files larger than this are refused (a deck of 10,000 long cards is ~5 MB).
 MAX_DECK_BYTES = 16 * 1024 * 1024
-DECK_KEYS = ("name", "description", "tags", "cards")
-CARD_KEYS = ("id", "question", "answer", "tags")
+DECK_KEYS = ("name", "description", "tags", "markdown", "cards")
+CARD_KEYS = ("id", "question", "answer", "tags", "markdown")
 _ID_PATTERN = re.compile(r"[^\s/#]+")
 
 # libyaml's C loader is ~10x faster; it is optional in PyYAML builds.
@@ -126,6 +126,7 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     if not isinstance(description, str):
         raise fail("`description` must be text", "description")
     tags = _tags(document.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
+    markdown = _flag(document.get("markdown"), True, lambda: fail(_FLAG_ERROR, "markdown"))
     raw_cards = document.get("cards")
     if raw_cards is None or raw_cards == []:
         raise fail(
@@ -137,7 +138,10 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_cards):
         card = _build_card(
-            deck_id, raw, lambda message, *sub, i=index: fail(message, "cards", i, *sub)
+            deck_id,
+            raw,
+            lambda message, *sub, i=index: fail(message, "cards", i, *sub),
+            markdown,
         )
         if card.id in seen:
             raise fail(
@@ -158,7 +162,7 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     )
 
 
-def _build_card(deck_id: str, raw: object, fail: Any) -> Card:
+def _build_card(deck_id: str, raw: object, fail: Any, deck_markdown: bool = True) -> Card:
     if not isinstance(raw, dict):
         raise fail(f"a card must be a mapping with `question` and `answer`, not {_kind(raw)}")
     for key in raw:
@@ -182,7 +186,22 @@ def _build_card(deck_id: str, raw: object, fail: Any) -> Card:
     if not isinstance(card_id, str) or not _ID_PATTERN.fullmatch(card_id):
         raise fail("`id` must be text without spaces, '/' or '#'", "id")
     tags = _tags(raw.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
-    return Card(deck_id, card_id, texts["question"], texts["answer"], tags)
+    markdown = _flag(raw.get("markdown"), deck_markdown, lambda: fail(_FLAG_ERROR, "markdown"))
+    return Card(deck_id, card_id, texts["question"], texts["answer"], tags, markdown)
+
+
+_FLAG_ERROR = "`markdown` must be true or false"
+
+
+def _flag(value: object, default: bool, fail: Any) -> bool:
+    """``true``/``false`` (plain scalars are read as text, see ``_Loader``)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise fail()
 
 
 def _tags(value: object, fail: Any) -> tuple[str, ...]:

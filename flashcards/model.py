@@ -32,6 +32,9 @@ class Card:
     question: str
     answer: str
     tags: tuple[str, ...] = ()
+    #: Whether question and answer are Markdown (``markdown: false`` on the card or its
+    #: deck shows them exactly as written).
+    markdown: bool = True
 
 
 @dataclass(frozen=True)

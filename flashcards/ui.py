@@ -2,48 +2,69 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import io
 import os
 import re
 import sys
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import IO, Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.text import Text
 
+from flashcards.cardtext import card_text
 from flashcards.errors import StoreError
 from flashcards.intervals import interval_label, span_label
 from flashcards.model import Card
 from flashcards.scheduling import RATINGS
 from flashcards.session import StudySession, Summary, describe_wait
-from flashcards.text import safe_text
+from flashcards.text import plain, safe_text
+
+__all__ = ["Keys", "StudyScreen", "markdown", "safe_text"]
 
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
 REVEAL_KEYS = ("space", "enter")
-
-
-# Anything that could be Markdown syntax: list items, headings, quotes, fences,
-# emphasis, code, links, HTML, tables, escapes.
-_MARKDOWN = re.compile(r"(^|\n)\s*([-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)|[*_`\[<\\]")
+#: Keys that move a card taller than the screen; Space pages too while there is more.
+PAGE_KEYS = ("pagedown", "pageup", "down", "up", "home", "end")
+#: What a terminal sends for the keys that move through a long card.
+_SEQUENCES = {
+    "\x1b[A": "up",
+    "\x1bOA": "up",
+    "\x1b[B": "down",
+    "\x1bOB": "down",
+    "\x1b[5~": "pageup",
+    "\x1b[6~": "pagedown",
+    "\x1b[H": "home",
+    "\x1bOH": "home",
+    "\x1b[1~": "home",
+    "\x1b[F": "end",
+    "\x1bOF": "end",
+    "\x1b[4~": "end",
+}
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|O.)?")
 
 
 def markdown(text: str) -> RenderableType:
-    """Card text as Markdown. Plain prose needs no parser: the Markdown renderer (and
-    the parser it imports, ~40 ms) is loaded only for text that could use it."""
-    if not _MARKDOWN.search(text):
-        return Text(text)
-    from rich.markdown import Markdown
-
-    return Markdown(text)
+    """Card text as the screen shows it (see :mod:`flashcards.cardtext`)."""
+    return card_text(text)
 
 
 class Keys:
-    """Single keystrokes from a terminal, or one key per line from a pipe."""
+    """Single keystrokes from a terminal, or one key per line from a pipe.
+
+    In a terminal, the terminal is kept usable around the single-key mode: Ctrl-Z gives
+    the shell back its own settings before the program stops, ``fg`` puts single keys
+    back (dropping what was typed meanwhile, so no card is graded unseen) and asks for a
+    redraw, as does a resize. ``read`` then returns ``"redraw"``.
+    """
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         # With standard input closed (``<&-``) there is nothing to read: end of input.
@@ -51,15 +72,18 @@ class Keys:
         self.interactive = self.stream.isatty()
         self._saved: list[Any] | None = None
         self._pending = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._wake: tuple[int, int] | None = None
+        self._previous_handlers: dict[int, Any] = {}
+        self._redraw = False
 
     def __enter__(self) -> Keys:
         if self.interactive:
             import termios
-            import tty
 
-            fd = self.stream.fileno()
-            self._saved = termios.tcgetattr(fd)
-            tty.setcbreak(fd)
+            self._saved = termios.tcgetattr(self.stream.fileno())
+            self._single_keys()
+            self._watch_signals()
         return self
 
     def __exit__(
@@ -68,22 +92,86 @@ class Keys:
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._wake is not None:
+            import signal
+
+            for signum, handler in self._previous_handlers.items():
+                signal.signal(signum, handler)
+            self._previous_handlers.clear()
+            for fd in self._wake:
+                os.close(fd)
+            self._wake = None
+        self._restore_terminal()
+        self._saved = None
+
+    def _single_keys(self) -> None:
+        import tty
+
+        # TCSAFLUSH: keys typed while the program was stopped are dropped, not obeyed.
+        tty.setcbreak(self.stream.fileno())
+
+    def _restore_terminal(self) -> None:
         if self._saved is not None:
             import termios
 
             termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
-            self._saved = None
+
+    def _watch_signals(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+        self._wake = os.pipe()
+        for fd in self._wake:
+            os.set_blocking(fd, False)
+        for signum in (signal.SIGTSTP, signal.SIGCONT, signal.SIGWINCH):
+            self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        import signal
+
+        if signum == signal.SIGTSTP:
+            self._restore_terminal()  # the shell gets its terminal back as it was
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until `fg`
+            signal.signal(signal.SIGTSTP, self._on_signal)
+            self._single_keys()
+        elif signum == signal.SIGCONT:
+            self._single_keys()  # whatever the shell left the terminal in
+        self._redraw = True
+        if self._wake is not None:
+            with contextlib.suppress(BlockingIOError):  # when full, it is awake already
+                os.write(self._wake[1], b"!")  # wakes a `read` waiting for a key
 
     def read(self) -> str:
-        """``enter``, ``space``, ``eof`` or the key's character (lower-cased)."""
+        """``enter``, ``space``, ``eof``, ``redraw``, a movement key (``up``, ``down``,
+        ``pageup``, ``pagedown``, ``home``, ``end``) or the key's character (lower-cased)."""
         if self.interactive:
-            if not self._pending:
-                self._pending = os.read(self.stream.fileno(), 64).decode(errors="replace")
-                if not self._pending:
+            while not self._pending:
+                if self._redraw:
+                    self._redraw = False
+                    return "redraw"
+                key_fd = self.stream.fileno()
+                if self._wake is not None:
+                    import select
+
+                    ready, _, _ = select.select([key_fd, self._wake[0]], [], [])
+                    if key_fd not in ready:
+                        self._drain_wake()
+                        continue
+                try:
+                    data = os.read(key_fd, 64)
+                except OSError:
+                    return "eof"  # the terminal went away
+                if not data:
                     return "eof"
+                self._pending = self._decoder.decode(data)
             if self._pending.startswith("\x1b"):
-                self._pending = ""  # arrow keys and the like arrive whole: drop them
-                return "escape"
+                match = _ESCAPE_SEQUENCE.match(self._pending)
+                sequence = match.group() if match else "\x1b"
+                self._pending = self._pending[len(sequence) :]
+                return _SEQUENCES.get(sequence, "escape")
             char, self._pending = self._pending[0], self._pending[1:]
         else:
             line = self.stream.readline()
@@ -98,10 +186,42 @@ class Keys:
             return "eof"
         return char.lower()
 
+    def _drain_wake(self) -> None:
+        assert self._wake is not None
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._wake[0], 64):
+                pass
+
 
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+class _Lines:
+    """Lines already rendered, to be drawn as they are (a window on a long card)."""
+
+    def __init__(self, lines: list[list[Segment]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
+
+
+@dataclass
+class _View:
+    """What the screen shows: a card (question, or question and answer), or — with no
+    card — the end of the session. ``offset`` is the first line of the card shown when
+    it is taller than the screen."""
+
+    card: Card | None
+    revealed: bool = False
+    labels: dict[int, str] | None = None
+    offset: int = 0
+    #: Scroll so that this line (where the answer begins) is in sight on the next draw.
+    focus: int | None = None
 
 
 class StudyScreen:
@@ -122,11 +242,17 @@ class StudyScreen:
         self.clock = clock
         self.started = time.monotonic()
         # Messages for the learner wait here and are printed under the next screen,
-        # so that clearing the screen for a card never wipes them unread.
+        # so that clearing the screen for a card never wipes them unread; they stay
+        # while that screen is redrawn (resize, paging) and go with the next one.
         self._messages: list[Text] = []
+        self._shown: list[Text] = []
+        self._view = _View(None)
+        #: Lines of card text in sight and in all, as last drawn (for paging).
+        self._window = 0
+        self._body_lines = 0
 
-    def say(self, text: str, style: str = "yellow") -> None:
-        self._messages.append(Text(text, style=style))
+    def say(self, text: str | Text, style: str = "yellow") -> None:
+        self._messages.append(plain(text, style) if isinstance(text, str) else text)
 
     def run(self) -> Summary:
         card = self.session.next_card(self.clock())
@@ -148,7 +274,7 @@ class StudyScreen:
     def _study(self, card: Card) -> Card | str | None:
         """Show one card and handle its keys: returns "quit", a card to show again
         (after an undo) or ``None`` when the card was answered."""
-        self._show(card, revealed=False)
+        self._present(_View(card))
         shown = time.monotonic()
         if self.on_first_card is not None:
             first, self.on_first_card = self.on_first_card, None
@@ -158,11 +284,8 @@ class StudyScreen:
             return self._leave(key, card)
         now = self.clock()
         spans = self.session.button_seconds(card, now)
-        self._show(
-            card,
-            revealed=True,
-            labels={r: span_label(seconds) for r, seconds in spans.items()},
-        )
+        labels = {r: span_label(seconds) for r, seconds in spans.items()}
+        self._present(_View(card, True, labels, self._view.offset, self._answer_line(card)))
         key = self._wait_for({*RATING_KEYS, *REVEAL_KEYS})
         if key not in RATING_KEYS and key not in REVEAL_KEYS:
             return self._leave(key, card)
@@ -178,10 +301,16 @@ class StudyScreen:
         return None
 
     def _wait_for(self, keys: Collection[str]) -> str:
-        """The next key among ``keys`` or a way out (q, Ctrl-D/end of input, u)."""
+        """The next key among ``keys`` or a way out (q, Ctrl-D/end of input, u). Keys
+        that page a long card, and redraws, are handled here. Space pages while there
+        is more of the card below, so nothing is revealed or graded unseen."""
         while True:
             key = self.keys.read()
-            if key in keys or key in ("q", "eof", "u"):
+            if key == "redraw":
+                self._redraw()
+            elif key in PAGE_KEYS or (key == "space" and self._more_below()):
+                self._scroll("pagedown" if key == "space" else key)
+            elif key in keys or key in ("q", "eof", "u"):
                 return key
 
     def _leave(self, key: str, card: Card) -> Card | str:
@@ -191,14 +320,17 @@ class StudyScreen:
         return "quit"
 
     def _finished(self) -> Card | None:
-        """Nothing left: say so, and still let the last answer be undone."""
-        self._flush()
-        self.console.print(Text("Done for now.", style="bold green"))
-        self._next_due_line()
+        """Nothing left: say so with the counts as they are now, and still let the last
+        answer be undone."""
+        self._present(_View(None))
         if not self.session.can_undo():
             return None
-        self.console.print(Text("u undo the last answer · any other key to finish", style="dim"))
-        if self.keys.read() != "u":
+        while True:
+            key = self.keys.read()
+            if key != "redraw":
+                break
+            self._redraw()
+        if key != "u":
             return None
         return self._undo()
 
@@ -215,41 +347,208 @@ class StudyScreen:
         self.say("Undone.")
         return card
 
-    def _show(self, card: Card, revealed: bool, labels: dict[int, str] | None = None) -> None:
+    # --- drawing ---------------------------------------------------------------------
+
+    def _present(self, view: _View) -> None:
+        """Draw a new screen: the messages waiting are shown with it, older ones go."""
+        self._drain_notices()
+        self._view = view
+        self._shown, self._messages = self._messages, []
+        self._draw()
+
+    def _redraw(self) -> None:
+        """The same screen again, at the terminal's size now (after a resize or ``fg``)."""
         if self.console.is_terminal:
-            self.console.clear()
+            try:
+                size = os.get_terminal_size(self.console.file.fileno())
+            except (OSError, ValueError, io.UnsupportedOperation):
+                pass
+            else:
+                self.console.size = (size.columns, size.lines)
+        self._draw()
+
+    def _header(self) -> list[Text]:
+        """Deck name and counts, now; the counts go on a line of their own rather than
+        be broken up when the terminal is narrow."""
+        card = self._view.card
         counts = self.session.counts()
-        deck_name = self.session.catalog.info(card.deck).name
-        header = Text.assemble(
-            (safe_text(deck_name), "bold"),
-            "   ",
+        name = self.session.catalog.info(card.deck).name if card else self._deck_label()
+        title = plain(name, "bold", one_line=True)
+        numbers = Text.assemble(
             (f"New {counts.new}", "blue"),
             " · ",
             (f"Learning {counts.learning}", "red"),
             " · ",
             (f"Review {counts.review}", "green"),
         )
-        parts: list[object] = [markdown(safe_text(card.question))]
-        if revealed:
-            parts += [Text("─" * 20, style="dim"), markdown(safe_text(card.answer))]
-        self.console.print(header)
-        self.console.print(Panel(Group(*parts), border_style="cyan"))  # type: ignore[arg-type]
-        if revealed and labels:
-            buttons = Text()
-            for rating, name in RATINGS.items():
-                buttons.append(f" {rating} ", style="reverse")
-                buttons.append(f" {name} {labels[rating]}   ")
-            self.console.print(buttons)
-            self.console.print(Text("1-4 answer · Space/Enter Good · u undo · q quit", style="dim"))
+        if title.cell_len + 3 + numbers.cell_len <= self.console.width:
+            return [Text.assemble(title, "   ", numbers)]
+        return [title, numbers]
+
+    def _deck_label(self) -> str:
+        decks = self.session.decks
+        if len(decks) == 1:
+            return self.session.catalog.info(decks[0]).name
+        return f"{len(decks)} decks"
+
+    def _footer(self, more: bool = False, back: bool = False) -> list[Text]:
+        """The answer buttons and the keys, wrapped between items, never inside one.
+        ``more``: there is more of the card below (Space pages); ``back``: above."""
+        view = self._view
+        if view.card is None:
+            return []
+        enter = "Enter" if more else "Space/Enter"
+        hints = ["Space/PgDn more"] if more else []
+        buttons: list[Text] = []
+        if view.revealed and view.labels:
+            buttons = [
+                Text.assemble((f" {rating} ", "reverse"), f" {name} {view.labels[rating]}")
+                for rating, name in RATINGS.items()
+            ]
+            hints += ["1-4 answer", f"{enter} Good"]
         else:
-            self.console.print(Text("Space/Enter show answer · u undo · q quit", style="dim"))
-        self._flush()
+            hints += [f"{enter} show answer"]
+        hints += [*(["PgUp back"] if back else []), "u undo", "q quit"]
+        keys = [Text(hint, style="dim") for hint in hints]
+        return [*self._packed(buttons, "   "), *self._packed(keys, Text(" · ", style="dim"))]
+
+    def _packed(self, items: list[Text], separator: str | Text) -> list[Text]:
+        """``items`` joined by ``separator`` in lines no wider than the terminal."""
+        lines: list[Text] = []
+        for item in items:
+            if lines and lines[-1].cell_len + len(separator) + item.cell_len <= self.console.width:
+                lines[-1].append(separator)
+                lines[-1].append_text(item)
+            else:
+                lines.append(item.copy())
+        return lines
+
+    def _card_parts(self, card: Card, revealed: bool) -> list[RenderableType]:
+        parts: list[RenderableType] = [card_text(card.question, card.markdown)]
+        if revealed:
+            parts += [Text("─" * 20, style="dim"), card_text(card.answer, card.markdown)]
+        return parts
+
+    def _answer_line(self, card: Card) -> int:
+        """The line of the card where the answer begins (its separator)."""
+        if not self.console.is_terminal:
+            return 0
+        question = self.console.render_lines(
+            card_text(card.question, card.markdown), self._card_options()
+        )
+        return len(question)
+
+    def _card_options(self) -> ConsoleOptions:
+        # Inside the card's border and its one-cell padding on each side.
+        return self.console.options.update(width=max(self.console.width - 4, 1), height=None)
+
+    def _draw(self) -> None:
+        view = self._view
+        console = self.console
+        if console.is_terminal:
+            console.clear()
+        for line in self._header():
+            console.print(line)
+        if view.card is None:
+            self._draw_finished()
+        elif console.is_terminal:
+            self._draw_card_window(view.card)
+        else:
+            # A pipe or a log: everything, once, in order.
+            console.print(
+                Panel(Group(*self._card_parts(view.card, view.revealed)), border_style="cyan")
+            )
+            for line in self._footer():
+                console.print(line)
+        for message in self._shown:
+            console.print(message, soft_wrap=True)
+
+    def _draw_card_window(self, card: Card) -> None:
+        """The card in a border, as much as the terminal has room for, with the header
+        above and the keys below kept in sight; "more below" when it does not fit."""
+        view, console = self._view, self.console
+        options = self._card_options()
+        lines = [
+            line
+            for part in self._card_parts(card, view.revealed)
+            for line in console.render_lines(part, options)
+        ]
+        # Room for card text: all but the header, the border, the keys, the messages
+        # and the line the cursor rests on (a last full line would scroll the screen).
+        room = console.height - 2 - 1
+        room -= sum(len(console.render_lines(line)) for line in self._header())
+        room -= sum(len(console.render_lines(line)) for line in self._footer(more=True, back=True))
+        room -= sum(self._height(message) for message in self._shown)
+        window = max(room, 3)
+        paged = len(lines) > window
+        if paged:
+            last = len(lines) - window
+            if view.focus is not None and not view.offset <= view.focus < view.offset + window:
+                view.offset = view.focus
+            view.offset = min(max(view.offset, 0), last)
+        else:
+            view.offset = 0
+        view.focus = None
+        self._window, self._body_lines = window, len(lines)
+        shown = lines[view.offset : view.offset + window]
+        above = view.offset
+        below = len(lines) - view.offset - len(shown)
+        console.print(
+            Panel(
+                _Lines(shown),
+                border_style="cyan",
+                title=Text(f"↑ {above} more line{'s' * (above != 1)} above", "dim")
+                if above
+                else None,
+                title_align="right",
+                subtitle=Text(f"↓ {below} more below · Space/PgDn", "bold") if below else None,
+                subtitle_align="right",
+            )
+        )
+        for line in self._footer(more=bool(below), back=bool(above)):
+            console.print(line)
+
+    def _height(self, text: Text) -> int:
+        """Lines a message takes, printed without hard wraps (the terminal wraps it)."""
+        width = max(self.console.width, 1)
+        return sum(max(1, -(-text_line.cell_len // width)) for text_line in text.split("\n"))
+
+    def _draw_finished(self) -> None:
+        self.console.print(Text("Done for now.", style="bold green"))
+        self._next_due_line()
+        if self.session.can_undo():
+            self.console.print(
+                Text("u undo the last answer · any other key to finish", style="dim")
+            )
+
+    def _more_below(self) -> bool:
+        return self._view.offset + self._window < self._body_lines
+
+    def _scroll(self, key: str) -> None:
+        """Move through a card taller than the screen (a page keeps one line in sight)."""
+        view = self._view
+        if view.card is None or self._body_lines <= self._window:
+            return
+        page = max(self._window - 1, 1)
+        step = {"pagedown": page, "pageup": -page, "down": 1, "up": -1}
+        last = self._body_lines - self._window
+        if key == "home":
+            offset = 0
+        elif key == "end":
+            offset = last
+        else:
+            offset = min(max(view.offset + step[key], 0), last)
+        if offset != view.offset:
+            view.offset = offset
+            self._draw()
 
     def _flush(self) -> None:
-        """Print the waiting messages (store notices too) once the screen is drawn."""
+        """Print the waiting messages (store notices too) under what is on screen."""
         self._drain_notices()
         while self._messages:
-            self.console.print(self._messages.pop(0), soft_wrap=True)
+            message = self._messages.pop(0)
+            self._shown.append(message)
+            self.console.print(message, soft_wrap=True)
 
     def _drain_notices(self) -> None:
         while self.session.store.notices:

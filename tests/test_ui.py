@@ -34,3 +34,29 @@ def test_plain_prose_is_plain_text_and_kept_whole() -> None:
 def test_rich_markup_is_never_interpreted() -> None:
     assert "[red]alarm[/red]" in render("[red]alarm[/red]")
     assert "[bold]x[/bold]" in render("- [bold]x[/bold]")
+
+
+def test_html_entities_and_backslashes_are_shown_as_written() -> None:
+    for text in ("<p>", "List<String> names", "&amp; &lt;", "C:\\Users\\me\\new_folder\\*.txt"):
+        assert render(text + " `x`").split() == [*text.split(), "x"]
+
+
+def test_stars_and_underscores_inside_words_are_not_emphasis() -> None:
+    for text in ("2*3*4 = 24", "__init__ and snake_case_name", "*args, **kwargs"):
+        assert render(text + " **b**").split() == [*text.split(), "b"]
+
+
+def test_links_and_images_show_their_address() -> None:
+    out = " ".join(render("[docs](https://example.com/a_b?x=1) ![flow](img/f.png)").split())
+    assert out == "docs (https://example.com/a_b?x=1) flow (img/f.png)"
+
+
+def test_ordered_lists_keep_their_numbers_and_lines_their_breaks() -> None:
+    assert [line.strip() for line in render("3. three\n4. four").split("\n") if line.strip()] == [
+        "3. three",
+        "4. four",
+    ]
+    assert [line.strip() for line in render("one *a*\ntwo").split("\n") if line.strip()] == [
+        "one a",
+        "two",
+    ]

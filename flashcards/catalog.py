@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,19 @@ class Catalog:
         if not names:
             return list(self.infos)
         return [self.info(name) for name in dict.fromkeys(names)]
+
+    def error_summary(self, reported: Collection[DeckError] = ()) -> str | None:
+        """One line for the decks that could not be read, leaving out those ``reported``
+        on their own lines: ``2 decks could not be read (bad, worse) — run `flashcards
+        check```. ``None`` when there are none. Each deck's own error is for ``check``
+        to show: ten broken decks must not push the screen off the terminal."""
+        rest = [error for error in self.errors if all(error is not r for r in reported)]
+        if not rest:
+            return None
+        ids = [deck_id for deck_id, error in self.failed.items() if any(error is r for r in rest)]
+        named = f" ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})" if ids else ""
+        decks = "1 deck" if len(rest) == 1 else f"{len(rest)} decks"
+        return f"{decks} could not be read{named} — run `flashcards check`"
 
     def deck(self, deck_id: str) -> Deck:
         """The full deck, cards and all."""

@@ -13,6 +13,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from flashcards.errors import FlashcardsError, UsageError
+from flashcards.text import error_line, plain
 
 if TYPE_CHECKING:
     from flashcards.catalog import Catalog
@@ -20,28 +21,89 @@ if TYPE_CHECKING:
     from flashcards.stores import Store
 
 
+_ClickFormatter: Any = typer.Context.formatter_class
+
+
+class _HelpFormatter(_ClickFormatter):
+    """click's help, with each option on a line of its own above its text when the
+    terminal is narrow (click would squeeze the text into ten columns and cut words)."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        if self.width < 60:
+            col_max = min(col_max, 10)
+        super().write_dl(rows, col_max, col_spacing)
+
+
+class _Context(typer.Context):
+    formatter_class = _HelpFormatter
+
+
 class _Commands(TyperGroup):
     """Turns every ``FlashcardsError`` into one red line and exit status 1 — the only place."""
+
+    context_class = _Context
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            command.context_class = _Context  # its help is laid out the same way
+        return command
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except FlashcardsError as exc:
-            error_console().print(Text(f"error: {exc}", style="red"), soft_wrap=True)
+            error_console().print(error_line(str(exc)), soft_wrap=True)
             raise typer.Exit(code=1) from None
         except KeyboardInterrupt:
             raise typer.Exit(code=130) from None
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Help wrapped to a terminal narrower than click's minimum of 50 columns
+        (the commands under this one inherit the width)."""
+        if parent is None:
+            import shutil
+
+            columns = shutil.get_terminal_size().columns
+            if columns < 52:
+                extra.setdefault("terminal_width", max(columns - 1, 20))
+        return super().make_context(info_name, args, parent, **extra)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list with each command's first sentence whole (click cuts it
+        to fit one line and ends it with "...")."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"flashcards {version('flashcards')}")
+        raise typer.Exit()
 
 
 app = typer.Typer(
     cls=_Commands,
     help="Spaced-repetition study in the terminal.",
     no_args_is_help=True,
-    add_completion=False,
+    # typer's --install-completion/--show-completion: its completion module is
+    # imported by typer in any case, so offering them costs start-up nothing.
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain help: the rich help renderer imports a Markdown parser and costs ~40 ms
     # on every `--help`, half again the start-up of the whole program.
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 progress_app = typer.Typer(
     cls=_Commands,
@@ -50,6 +112,22 @@ progress_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(progress_app, name="progress")
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and exit.",
+            is_eager=True,
+            callback=_show_version,
+        ),
+    ] = False,
+) -> None:
+    """Spaced-repetition study in the terminal."""
+
 
 DecksOption = Annotated[
     list[Path] | None,
@@ -111,25 +189,61 @@ def _store(settings: Settings) -> Store:
     return open_store(settings.store_url, StoreContext(settings.home, settings.profile))
 
 
-def _finish(catalog: Catalog, store: Store, deck_errors_shown: bool = False) -> None:
+def _deck_errors(catalog: Catalog, settings: Settings) -> tuple[list[Text], bool]:
+    """What to say about decks that could not be read, and whether one was asked for.
+
+    A deck file named on the command line (``--decks bad.yaml``, or in FLASHCARDS_DECKS)
+    fails with its own error line; the others, found in folders, are summed up in one
+    line and leave the exit status alone. (A broken deck named by id has already
+    failed in ``Catalog.select``.)
+    """
+    from flashcards.deckpaths import DECK_SUFFIXES
+
+    named = {path.stem for path in settings.deck_path if path.suffix in DECK_SUFFIXES}
+    own = [error for deck_id, error in catalog.failed.items() if deck_id in named]
+    lines = [error_line(str(error)) for error in own]
+    summary = catalog.error_summary(reported=own)
+    if summary is not None:
+        lines.append(plain(summary, "yellow"))
+    return lines, bool(own)
+
+
+def _finish(
+    catalog: Catalog, store: Store, settings: Settings, deck_errors_shown: bool = False
+) -> None:
     """Housekeeping, then bad decks and store notices on stderr; exit status 1 when a
-    deck was bad (the good ones have been used all the same)."""
+    deck named on the command line was bad (the others have been used all the same)."""
     store.maintain()
     store.close()  # waits for the housekeeping to end, so its notices are reported
     err = error_console()
-    for error in [] if deck_errors_shown else catalog.errors:
-        err.print(Text(f"error: {error}", style="red"), soft_wrap=True)
+    lines, failed = _deck_errors(catalog, settings)
+    for line in [] if deck_errors_shown else lines:
+        err.print(line, soft_wrap=True)
     while store.notices:
-        err.print(Text(store.notices.pop(0), style="yellow"), soft_wrap=True)
-    if catalog.errors:
+        err.print(plain(store.notices.pop(0), "yellow"), soft_wrap=True)
+    if failed:
         raise typer.Exit(code=1)
+
+
+def _complete_decks(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Deck ids for shell completion (run only when the shell asks, never at start-up)."""
+    try:
+        settings = _settings(ctx.params.get("decks"), None, None)
+        ids = _catalog(settings).ids()
+    except FlashcardsError:
+        return []
+    return [deck_id for deck_id in ids if deck_id.startswith(incomplete)]
 
 
 @app.command()
 def study(
     decks_to_study: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[DECK]...", help="Deck ids to study; all decks when none."),
+        typer.Argument(
+            metavar="[DECK]...",
+            help="Deck ids to study; all decks when none.",
+            autocompletion=_complete_decks,
+        ),
     ] = None,
     decks: DecksOption = None,
     store: StoreOption = None,
@@ -154,18 +268,22 @@ def study(
             )
         session = StudySession(progress, catalog, names, clock.now())
         out = console()
+        interrupted = False
         with Keys() as keys:
             # Housekeeping starts once the first question is up, while the learner reads.
             screen = StudyScreen(session, out, keys, clock.now, on_first_card=progress.maintain)
-            for error in catalog.errors:  # shown under the first card, not wiped by it
-                screen.say(f"error: {error}", style="red")
+            for line in _deck_errors(catalog, settings)[0]:  # under the first card
+                screen.say(line)
             try:
                 screen.run()
             except KeyboardInterrupt:
+                interrupted = True
                 out.print()
                 out.print(Text("Stopped.", style="yellow"))
                 screen.print_summary()
-        _finish(catalog, progress, deck_errors_shown=True)
+        _finish(catalog, progress, settings, deck_errors_shown=True)
+        if interrupted:
+            raise typer.Exit(code=130)  # as a shell reports a program stopped by Ctrl-C
     finally:
         progress.close()
 
@@ -190,8 +308,9 @@ def list_decks(
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
-            console().print(deck_table(rows))
-        _finish(catalog, progress)
+            out = console()
+            out.print(deck_table(rows, out.width))
+        _finish(catalog, progress, settings)
     finally:
         progress.close()
 
@@ -200,7 +319,11 @@ def list_decks(
 def stats(
     decks_to_show: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[DECK]...", help="Deck ids; all decks when none."),
+        typer.Argument(
+            metavar="[DECK]...",
+            help="Deck ids; all decks when none.",
+            autocompletion=_complete_decks,
+        ),
     ] = None,
     decks: DecksOption = None,
     store: StoreOption = None,
@@ -222,8 +345,9 @@ def stats(
             payload = {"decks": [d.to_dict() for d in per_deck], "total": total.to_dict()}
             typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
-            console().print(stats_table(per_deck, total))
-        _finish(catalog, progress)
+            out = console()
+            out.print(stats_table(per_deck, total, out.width))
+        _finish(catalog, progress, settings)
     finally:
         progress.close()
 
@@ -252,7 +376,9 @@ def cards(
     ] = "",
     sort: Annotated[
         SortChoice | None,
-        typer.Option("--sort", help="Order by due, stability, difficulty or lapses."),
+        typer.Option(
+            "--sort", metavar="KEY", help="Order by due, stability, difficulty or lapses."
+        ),
     ] = None,
     decks: DecksOption = None,
     store: StoreOption = None,
@@ -303,7 +429,8 @@ def cards(
                 }
                 typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
             else:
-                console().print(card_detail(rows[0], history, now))
+                out = console()
+                out.print(card_detail(rows[0], history, now, out.width))
         else:
             key = SortKey(sort.value) if sort is not None else None
             rows = card_rows(loaded, states, now, filters, key)
@@ -312,7 +439,7 @@ def cards(
             else:
                 out = console()
                 out.print(cards_table(rows, now, out.width))
-        _finish(catalog, progress)
+        _finish(catalog, progress, settings)
     finally:
         progress.close()
 
@@ -342,7 +469,7 @@ def export(
                 write_atomically(out, data.encode())
             except OSError as exc:
                 raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
-            error_console().print(f"Wrote {data.count(chr(10))} reviews to {out}.")
+            error_console().print(plain(f"Wrote {data.count(chr(10))} reviews to {out}."))
     finally:
         progress.close()
 
@@ -361,10 +488,12 @@ def import_(
     try:
         added = progress.import_reviews(reviews)
         console().print(
-            f"Imported {added} reviews ({len(reviews) - added} already present) into {progress.location}."
+            plain(
+                f"Imported {added} reviews ({len(reviews) - added} already present) into {progress.location}."
+            )
         )
         while progress.notices:
-            error_console().print(Text(progress.notices.pop(0), style="yellow"), soft_wrap=True)
+            error_console().print(plain(progress.notices.pop(0), "yellow"), soft_wrap=True)
     finally:
         progress.close()
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich import box
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from flashcards.deckpaths import builtin_deck_folder
 from flashcards.intervals import interval_label, span_label
-from flashcards.text import safe_text
+from flashcards.text import plain
 
 if TYPE_CHECKING:
     from flashcards.browse import CardRow, HistoryRow
@@ -22,74 +26,204 @@ RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
 
 def short_path(path: str) -> str:
-    """Built-in decks by name, others with the home folder as ``~``."""
+    """Built-in decks as ``built-in``, others with the home folder as ``~``."""
     target = Path(path)
     if target.parent == builtin_deck_folder():
-        return f"built-in: {target.name}"
+        return "built-in"
     try:
         return "~/" + str(target.relative_to(Path.home()))
     except ValueError:
         return path
 
 
-def deck_table(rows: list[dict[str, object]]) -> Table:
-    table = Table(title="Decks", title_justify="left")
-    for column in ("Deck", "Name", "Cards", "New", "Due", "Learning", "Source"):
-        numeric = column in ("Cards", "New", "Due", "Learning")
-        table.add_column(
-            column,
-            justify="right" if numeric else "left",
-            overflow="fold",
-            no_wrap=numeric or column == "Deck",
+# --- layout: a table when it fits the terminal, one block per record when not ---------
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    cells: list[Text]
+    footer: Text | None = None
+    numeric: bool = False
+    #: A text column may wrap down to this many cells (never below its header);
+    #: 0 keeps it as wide as its widest cell.
+    narrowest: int = 0
+    #: Which text column gives up width first when space is short (higher first):
+    #: names and paths wrap before ids do.
+    yields: int = 0
+
+    def natural(self) -> int:
+        cells = [*self.cells, *([self.footer] if self.footer is not None else [])]
+        return max([cell_len(self.header), *(cell.cell_len for cell in cells)])
+
+    def floor(self) -> int:
+        natural = self.natural()
+        if not self.narrowest:
+            return natural
+        return max(cell_len(self.header), min(natural, self.narrowest))
+
+
+def _widths(columns: list[_Column], width: int, gap: int) -> list[int] | None:
+    """Column widths that fit ``width`` with ``gap`` cells between columns, text
+    columns narrowed (the most yielding, then the widest, first) as far as they may;
+    ``None`` when it cannot fit."""
+    room = width - gap * (len(columns) - 1)
+    floors = [column.floor() for column in columns]
+    if sum(floors) > room:
+        return None
+    widths = [column.natural() for column in columns]
+    while sum(widths) > room:
+        slack = max(
+            (i for i in range(len(widths)) if widths[i] > floors[i]),
+            key=lambda i: (columns[i].yields, widths[i] - floors[i]),
         )
-    for row in rows:
-        cells = [str(row[key]) for key in ("id", "name", "cards", "new", "due", "learning")]
-        table.add_row(*(Text(safe_text(c)) for c in [*cells, short_path(str(row["path"]))]))
+        widths[slack] -= 1
+    return widths
+
+
+def _table(title: str, columns: list[_Column], width: int) -> Table | None:
+    """A table whose every header and number is whole at ``width``, or ``None``.
+    Headers are never wrapped: a column is at least as wide as its header."""
+    for gap in (2, 1):
+        widths = _widths(columns, width, gap)
+        if widths is not None:
+            break
+    else:
+        return None
+    footer = any(column.footer is not None for column in columns)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, gap - 1, 0, 0),  # and the box's blank column divider makes ``gap``
+        show_footer=footer,
+        collapse_padding=True,
+    )
+    for column, size in zip(columns, widths, strict=True):
+        table.add_column(
+            column.header,
+            footer=column.footer or "",
+            justify="right" if column.numeric else "left",
+            no_wrap=column.numeric,
+            overflow="fold",
+            width=size,
+        )
+    for row in zip(*(column.cells for column in columns), strict=True):
+        table.add_row(*row)
     return table
+
+
+def _blocks(title: str, records: list[tuple[Text, list[tuple[str, str]]]], width: int) -> Group:
+    """One record per block: its heading, then ``label value`` pairs packed into lines
+    of at most ``width`` cells (a pair is never split across lines)."""
+    lines: list[Text] = [Text(title, style="bold")]
+    for heading, pairs in records:
+        lines.append(Text(""))
+        lines.append(heading)
+        line = Text("  ")
+        for label, value in pairs:
+            pair = plain(value, one_line=True)
+            if label:
+                pair = Text.assemble((label, "dim"), " ", pair)
+            if line.cell_len > 2 and line.cell_len + 3 + pair.cell_len > width:
+                lines.append(line)
+                line = Text("  ")
+            if line.cell_len > 2:
+                line.append(" · ", style="dim")
+            line.append_text(pair)
+        lines.append(line)
+    return Group(*lines)
+
+
+def deck_table(rows: list[dict[str, object]], width: int = 80) -> RenderableType:
+    """``list-decks``: a table with each deck's file; when the files' paths do not fit
+    beside the numbers, the table without them and the paths listed under it; one
+    block per deck when even that does not fit. A name wraps between its words only;
+    a long id may fold; a path is never broken inside the table."""
+    counts = (("Cards", "cards"), ("New", "new"), ("Due", "due"), ("Learning", "learning"))
+    ids = [plain(str(r["id"]), "bold", one_line=True) for r in rows]
+    names = [plain(str(r["name"]), one_line=True) for r in rows]
+    sources = [plain(short_path(str(r["path"])), one_line=True) for r in rows]
+    longest_word = max((cell_len(w) for name in names for w in name.plain.split()), default=0)
+    columns = [
+        _Column("Deck", ids, narrowest=12),
+        _Column("Name", names, narrowest=max(10, longest_word), yields=1),
+        *(_Column(h, [Text(str(r[key])) for r in rows], numeric=True) for h, key in counts),
+    ]
+    table = _table("Decks", [*columns, _Column("Source", sources)], width)
+    if table is not None:
+        return table
+    table = _table("Decks", columns, width)
+    if table is not None:
+        paths = Table.grid(padding=(0, 2, 0, 0))
+        paths.add_column(no_wrap=True)
+        paths.add_column(overflow="fold")
+        for deck_id, source in zip(ids, sources, strict=True):
+            paths.add_row(deck_id, source)
+        return Group(table, Text(""), Text("Source", style="bold"), paths)
+    records = [
+        (
+            Text.assemble(ids[i], "  ", names[i]),
+            [*((h.lower(), str(r[key])) for h, key in counts), ("source", sources[i].plain)],
+        )
+        for i, r in enumerate(rows)
+    ]
+    return _blocks("Decks", records, width)
 
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def stats_table(decks: list[DeckStats], total: DeckStats) -> Table:
-    table = Table(title="Statistics", title_justify="left", show_footer=False)
-    headers = (
-        "Deck",
-        "Cards",
-        "New",
-        "Learn",
-        "Review",
-        "Relearn",
-        "Due today",
-        "Due 7d",
-        "Done today",
-        "Retention 30d",
-        "Streak",
-    )
-    for header in headers:
-        table.add_column(header, justify="left" if header == "Deck" else "right", overflow="fold")
-    for index, row in enumerate([*decks, total]):
-        table.add_row(
-            Text(safe_text(row.id), style="bold" if row is total else ""),
-            *(
-                str(v)
-                for v in (
-                    row.cards,
-                    row.new,
-                    row.learning,
-                    row.review,
-                    row.relearning,
-                    row.due_today,
-                    row.due_7_days,
-                    row.reviews_today,
-                )
-            ),
-            _percent(row.retention_30d),
-            f"{row.streak_days}d",
-            end_section=index == len(decks) - 1,
+#: ``stats`` columns: header, the long label used in blocks and the legend, and the value.
+_STATS: tuple[tuple[str, str, Callable[[DeckStats], str]], ...] = (
+    ("Cards", "cards", lambda s: str(s.cards)),
+    ("New", "new", lambda s: str(s.new)),
+    ("Learn", "learning", lambda s: str(s.learning)),
+    ("Review", "review", lambda s: str(s.review)),
+    ("Relearn", "relearning", lambda s: str(s.relearning)),
+    ("Due", "due today", lambda s: str(s.due_today)),
+    ("7 days", "due in 7 days", lambda s: str(s.due_7_days)),
+    ("Done", "reviewed today", lambda s: str(s.reviews_today)),
+    ("Retention", "retention 30d", lambda s: _percent(s.retention_30d)),
+    ("Streak", "streak", lambda s: f"{s.streak_days}d"),
+)
+_STATS_LEGEND = "Due: today · 7 days: within 7 days · Done: reviewed today · Retention: 30 days"
+
+
+def stats_table(decks: list[DeckStats], total: DeckStats, width: int = 80) -> RenderableType:
+    """``stats``: a table with the total as its footer, or one block per deck (and the
+    total) when the terminal is too narrow; every number is shown either way."""
+    columns = [
+        _Column(
+            "Deck",
+            [plain(d.id, one_line=True) for d in decks],
+            footer=Text("total", style="bold"),
+            narrowest=10,
+        ),
+        *(
+            _Column(
+                header,
+                [Text(value(d)) for d in decks],
+                footer=Text(value(total), style="bold"),
+                numeric=True,
+            )
+            for header, _, value in _STATS
+        ),
+    ]
+    table = _table("Statistics", columns, width)
+    if table is not None:
+        return Group(table, Text(_STATS_LEGEND, style="dim"))
+    records = [
+        (
+            plain(d.id, "bold", one_line=True) if d is not total else Text("total", "bold"),
+            [(label, value(d)) for _, label, value in _STATS],
         )
-    return table
+        for d in [*decks, total]
+    ]
+    return _blocks("Statistics", records, width)
 
 
 _SHORT_STATE = {"new": "new", "learning": "learn", "review": "review", "relearning": "relearn"}
@@ -113,9 +247,35 @@ def _number(value: float | None, digits: int) -> str:
 _FIXED = {"State": 7, "Due": 10, "Ivl": 5, "S": 6, "D": 4, "R": 4, "Reps": 4, "Laps": 4}
 
 
-def cards_table(rows: list[CardRow], now: datetime, width: int = 80) -> Table:
+def _card_values(row: CardRow, now: datetime) -> list[str]:
+    state = row.state
+    return [
+        _SHORT_STATE[row.state_name],
+        _due_cell(row, now),
+        span_label(state.interval * 86400) if state and state.interval else "—",
+        _number(state.stability if state else None, 1),
+        _number(state.difficulty if state else None, 1),
+        "—" if row.retrievability is None else f"{row.retrievability:.0%}",
+        str(state.reps if state else 0),
+        str(state.lapses if state else 0),
+    ]
+
+
+def cards_table(rows: list[CardRow], now: datetime, width: int = 80) -> RenderableType:
     """The card browser: deck, card and question share what the numbers leave of
-    ``width`` (shortened with an ellipsis), so every number stays on one line."""
+    ``width`` (shortened with an ellipsis), so every number stays on one line; one
+    block per card when even that does not fit."""
+    free = width - sum(_FIXED.values()) - len(_FIXED) - 3
+    if free < 24:
+        labels = ("state", "due", "interval", "S", "D", "R", "reps", "lapses")
+        records = [
+            (
+                plain(f"{row.card.deck}/{row.card.id}", "bold", one_line=True),
+                [("", _first_line(row)), *zip(labels, _card_values(row, now), strict=True)],
+            )
+            for row in rows
+        ]
+        return _blocks(f"Cards ({len(rows)})", records, width)
     table = Table(
         title=f"Cards ({len(rows)})",
         title_justify="left",
@@ -123,7 +283,6 @@ def cards_table(rows: list[CardRow], now: datetime, width: int = 80) -> Table:
         pad_edge=False,
         padding=(0, 1, 0, 0),
     )
-    free = max(width - sum(_FIXED.values()) - len(_FIXED) - 3, 24)
     longest_deck = max((len(r.card.deck) for r in rows), default=4)
     longest_card = max((len(r.card.id) for r in rows), default=4)
     deck_width = max(4, min(longest_deck, free // 4))
@@ -139,37 +298,34 @@ def cards_table(rows: list[CardRow], now: datetime, width: int = 80) -> Table:
             min_width=size,
         )
     for row in rows:
-        state = row.state
-        text = row.card.question.strip()
-        first_line = text.splitlines()[0] if text else ""
         table.add_row(
-            Text(safe_text(row.card.deck)),
-            Text(safe_text(row.card.id)),
-            Text(safe_text(first_line)),
-            _SHORT_STATE[row.state_name],
-            _due_cell(row, now),
-            span_label(state.interval * 86400) if state and state.interval else "—",
-            _number(state.stability if state else None, 1),
-            _number(state.difficulty if state else None, 1),
-            "—" if row.retrievability is None else f"{row.retrievability:.0%}",
-            str(state.reps if state else 0),
-            str(state.lapses if state else 0),
+            plain(row.card.deck, one_line=True),
+            plain(row.card.id, one_line=True),
+            plain(_first_line(row), one_line=True),
+            *_card_values(row, now),
         )
     return table
 
 
-def card_detail(row: CardRow, history: list[HistoryRow], now: datetime) -> Group:
+def _first_line(row: CardRow) -> str:
+    text = row.card.question.strip()
+    return text.splitlines()[0] if text else ""
+
+
+def card_detail(
+    row: CardRow, history: list[HistoryRow], now: datetime, width: int = 80
+) -> RenderableType:
     """One card in full, as Anki's card info: its text, state and review history."""
     state = row.state
     facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
-    facts.add_row("Card", Text(safe_text(f"{row.card.deck}/{row.card.id}")))
-    facts.add_row("Question", Text(safe_text(row.card.question.strip())))
-    facts.add_row("Answer", Text(safe_text(row.card.answer.strip())))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("Card", plain(f"{row.card.deck}/{row.card.id}", one_line=True))
+    facts.add_row("Question", plain(row.card.question.strip()))
+    facts.add_row("Answer", plain(row.card.answer.strip()))
     tags = sorted({*row.deck_tags, *row.card.tags})
     if tags:
-        facts.add_row("Tags", Text(safe_text(", ".join(tags))))
+        facts.add_row("Tags", plain(", ".join(tags)))
     facts.add_row("State", row.state_name)
     if state is not None:
         facts.add_row("Due", _due_cell(row, now) + f" ({interval_label(state, now)})")
@@ -179,15 +335,26 @@ def card_detail(row: CardRow, history: list[HistoryRow], now: datetime) -> Group
         facts.add_row("Difficulty", f"{state.difficulty:.2f} (1-10)")
         facts.add_row("Retrievability", f"{row.retrievability:.1%}")
         facts.add_row("Reviews", f"{state.reps} ({state.lapses} lapses)")
-    log = Table(title="Reviews", title_justify="left", box=None, pad_edge=False)
-    for header in ("Date", "Rating", "Interval", "Stability"):
-        log.add_column(header, justify="left" if header in ("Date", "Rating") else "right")
-    for item in history:
-        when = item.review.reviewed_at.astimezone(now.tzinfo)
-        log.add_row(
-            f"{when:%Y-%m-%d %H:%M}",
-            RATING_NAMES[item.review.rating],
-            interval_label(item.state, item.review.reviewed_at),
-            f"{item.state.stability:.2f}",
-        )
-    return Group(facts, Text(""), log if history else Text("No reviews yet."))
+    if not history:
+        return Group(facts, Text(""), Text("No reviews yet."))
+    dates = [f"{h.review.reviewed_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}" for h in history]
+    ratings = [RATING_NAMES[h.review.rating] for h in history]
+    intervals = [interval_label(h.state, h.review.reviewed_at) for h in history]
+    stabilities = [f"{h.state.stability:.2f}" for h in history]
+    log = _table(
+        "Reviews",
+        [
+            _Column("Date", [Text(d) for d in dates]),
+            _Column("Rating", [Text(r) for r in ratings]),
+            _Column("Interval", [Text(i) for i in intervals], numeric=True),
+            _Column("Stability", [Text(s) for s in stabilities], numeric=True),
+        ],
+        width,
+    )
+    if log is None:
+        records = [
+            (Text(d), [("", r), ("interval", i), ("stability", s)])
+            for d, r, i, s in zip(dates, ratings, intervals, stabilities, strict=True)
+        ]
+        return Group(facts, _blocks("Reviews", records, width))
+    return Group(facts, Text(""), log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -135,16 +136,47 @@ def test_unknown_deck_is_one_line_listing_the_ids(runner: CliRunner) -> None:
     assert "Traceback" not in result.output
 
 
-def test_bad_deck_is_reported_and_good_ones_still_listed(
+def test_bad_deck_is_summarised_and_good_ones_still_listed(
     runner: CliRunner, deck_folder: Path
 ) -> None:
     (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
     (deck_folder / "bad.yaml").write_text("name: Bad\ncards:\n  - question: q\n    answr: a\n")
     result = runner.invoke(app, ["list-decks", "--json", "--decks", str(deck_folder)])
+    # the deck was not asked for: list-decks did what it was asked, and says so in one line
+    assert result.exit_code == 0
+    assert [row["id"] for row in json.loads(result.stdout)] == ["good"]
+    assert result.stderr == "1 deck could not be read (bad) — run `flashcards check`\n"
+
+
+def test_a_deck_file_named_on_the_command_line_fails_with_its_own_error(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
+    (deck_folder / "bad.yaml").write_text("name: Bad\ncards:\n  - question: q\n    answr: a\n")
+    args = ["--decks", str(deck_folder / "good.yaml"), "--decks", str(deck_folder / "bad.yaml")]
+    result = runner.invoke(app, ["list-decks", "--json", *args])
     assert result.exit_code == 1
     assert [row["id"] for row in json.loads(result.stdout)] == ["good"]
-    assert "bad.yaml:4: unknown card key 'answr'" in result.stderr
+    assert "error: " in result.stderr and "bad.yaml:4: unknown card key 'answr'" in result.stderr
     assert result.stderr.count("\n") == 1
+    named = runner.invoke(app, ["stats", "bad", "--decks", str(deck_folder)])
+    assert named.exit_code == 1 and "bad.yaml:4: unknown card key 'answr'" in named.stderr
+
+
+def test_ten_broken_decks_are_one_line_and_do_not_fail_a_study_of_a_good_one(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
+    for index in range(10):
+        (deck_folder / f"broken-{index}.yaml").write_text("name: Bad\ncards: 3\n")
+    result = runner.invoke(app, ["study", "good", "--decks", str(deck_folder)], input="\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "could not be read" in line]
+    assert lines == [
+        "10 decks could not be read (broken-0, broken-1, broken-2, …) — run `flashcards check`"
+    ]
+    assert "cards` must be a list" not in result.output
+    assert "Answered 1 card" in result.stdout
 
 
 def test_decks_from_environment_replace_the_search_path(
@@ -297,9 +329,23 @@ def test_a_bad_deck_is_reported_once_while_the_good_ones_are_studied(
     (deck_folder / "good.yaml").write_text("name: Good\ncards:\n  - {question: q, answer: a}\n")
     (deck_folder / "bad.yaml").write_text("name: Bad\ncards: 3\n")
     result = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\n3\nq\n")
-    assert result.exit_code == 1
-    assert result.output.count("bad.yaml:2: `cards` must be a list") == 1
+    assert result.exit_code == 0
+    assert result.output.count("1 deck could not be read (bad)") == 1
     assert "Answered 1 card" in result.stdout
+    named = runner.invoke(
+        app,
+        [
+            "study",
+            "--decks",
+            str(deck_folder / "good.yaml"),
+            "--decks",
+            str(deck_folder / "bad.yaml"),
+        ],
+        input="\n3\nq\n",
+    )
+    assert named.exit_code == 1
+    assert named.output.count("bad.yaml:2: `cards` must be a list") == 1
+    assert "Answered 1 card" in named.stdout
 
 
 def test_no_decks_at_all_is_said_plainly(runner: CliRunner, deck_folder: Path) -> None:
@@ -316,3 +362,120 @@ def test_config_file_chooses_the_store_and_profile(runner: CliRunner, isolated_h
     (isolated_home / "config.toml").write_text('colour = "blue"\n')
     result = invoke(runner, "stats")
     assert result.exit_code == 1 and "unknown key 'colour'" in result.stderr
+
+
+# --- the command line itself: version, help, completion ----------------------------------
+
+
+def test_version_and_short_help(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"flashcards {version('flashcards')}\n"
+    for command in ([], ["study"], ["cards"], ["progress"], ["progress", "import"]):
+        long, short = (runner.invoke(app, [*command, flag]) for flag in ("--help", "-h"))
+        assert short.exit_code == 0 and short.stdout == long.stdout, command
+        assert "-h, --help" in short.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_help_texts_are_never_cut(columns: str) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": columns}
+    for command in ([], ["progress"], ["cards"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "flashcards", *command, "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "..." not in result.stdout.replace("]...", "]")  # "[ARGS]..." is no cut
+        assert all(len(line) <= int(columns) for line in result.stdout.splitlines()), command
+        text = " ".join(result.stdout.split())
+        if not command:
+            for sentence in (
+                "Cards by state, what is due, reviews today, retention and streak.",
+                "Browse cards with their scheduling state, or show one card and its reviews.",
+                "Install completion for the current shell.",
+            ):
+                assert sentence in text
+
+
+def test_shell_completion_offers_commands_and_deck_ids(isolated_home: Path) -> None:
+    import subprocess
+
+    # typer names the variable after the program; run it as the installed command does
+    script = subprocess.run(
+        [*_installed(), "--show-completion", "bash"], capture_output=True, text=True
+    )
+    assert script.returncode == 0 and "_FLASHCARDS_COMPLETE" in script.stdout
+    env = {**os.environ, "_FLASHCARDS_COMPLETE": "complete_bash"}
+    commands = subprocess.run(
+        _installed(),
+        env={**env, "COMP_WORDS": "flashcards st", "COMP_CWORD": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert commands.stdout.split() == ["study", "stats"]
+    decks = subprocess.run(
+        _installed(),
+        env={**env, "COMP_WORDS": "flashcards study dyn", "COMP_CWORD": "2"},
+        capture_output=True,
+        text=True,
+    )
+    assert decks.stdout.split() == ["dynamoose"]
+
+
+def _installed() -> list[str]:
+    import shutil
+    import sys
+
+    found = shutil.which("flashcards", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip("the flashcards command is not installed in this environment")
+    return [found]
+
+
+def test_help_and_completion_load_nothing_heavy(isolated_home: Path) -> None:
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["--show-completion", "bash"]):
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "flashcards", *args],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        loaded = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+        assert "typer" in loaded
+        for heavy in ("yaml", "markdown_it", "rich.markdown", "fsrs_rs_python", "boto3"):
+            assert heavy not in loaded, (args, heavy)
+        assert not {m for m in loaded if m.startswith("flashcards.")} - {
+            "flashcards.cli",
+            "flashcards.errors",
+            "flashcards.text",
+            "flashcards.launch",
+        }
+
+
+def test_space_and_enter_on_the_answer_are_good_in_line_mode(runner: CliRunner) -> None:
+    # an empty line is Enter, a line with a space is Space
+    result = invoke(runner, "study", "dynamoose", input="\n\n \n \nq\n")
+    assert result.exit_code == 0, result.output
+    ratings = [
+        json.loads(line)["rating"]
+        for line in invoke(runner, "progress", "export").stdout.splitlines()
+    ]
+    assert ratings == [3, 3]
+
+
+def test_counts_after_the_last_answer_are_current(runner: CliRunner) -> None:
+    result = invoke(runner, "study", "dynamoose", input="\n4\n\n4\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "Done for now." in result.stdout
+    before_done = result.stdout[: result.stdout.index("Done for now.")]
+    assert before_done.rstrip().splitlines()[-1] == "Dynamoose   New 0 · Learning 0 · Review 0"

@@ -198,6 +198,10 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
+def _lines(count: int) -> str:
+    return f"{count} line{'s' * (count != 1)}"
+
+
 class _Lines:
     """Lines already rendered, to be drawn as they are (a window on a long card)."""
 
@@ -497,11 +501,11 @@ class StudyScreen:
             Panel(
                 _Lines(shown),
                 border_style="cyan",
-                title=Text(f"↑ {above} more line{'s' * (above != 1)} above", "dim")
-                if above
-                else None,
+                title=Text(f"↑ {_lines(above)} above", "dim") if above else None,
                 title_align="right",
-                subtitle=Text(f"↓ {below} more below · Space/PgDn", "bold") if below else None,
+                subtitle=Text(f"↓ more below ({_lines(below)}) · Space/PgDn", "bold")
+                if below
+                else None,
                 subtitle_align="right",
             )
         )

@@ -389,7 +389,7 @@ def cards(
     from flashcards import clock
     from flashcards.browse import Filters, SortKey, card_history, card_rows
     from flashcards.model import STATE_NAMES
-    from flashcards.render import card_detail, cards_table
+    from flashcards.render import card_detail
 
     names = list(selection or [])
     wanted_states = frozenset(state or [])
@@ -437,8 +437,10 @@ def cards(
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
             else:
-                out = console()
-                out.print(cards_table(rows, now, out.width))
+                from flashcards.cardlist import card_lines
+
+                width = console().width
+                typer.echo("\n".join(card_lines(rows, now, width)))
         _finish(catalog, progress, settings)
     finally:
         progress.close()

@@ -182,6 +182,10 @@ def optimize(
     )
 
 
+#: Desired retentions simulated by ``retention_curve``: 0.70 to 0.97.
+RETENTIONS = tuple(percent / 100 for percent in range(70, 98))
+
+
 @dataclass(frozen=True)
 class RetentionPoint:
     desired_retention: float
@@ -197,7 +201,7 @@ def retention_curve(
     new_per_day: int = 20,
     reviews_per_day: int = 200,
     days: int = 365,
-    retentions: Iterable[float] = tuple(r / 100 for r in range(70, 98)),
+    retentions: Iterable[float] = RETENTIONS,
     progress: Callable[[float], None] = lambda _: None,
 ) -> list[RetentionPoint]:
     """Simulate a year of study (fsrs-rs's simulator, seeded) at each desired retention:

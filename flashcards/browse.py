@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flashcards.due import due_within, entry_of, is_due
+from flashcards.due import due_within, entry_of
 from flashcards.model import RELEARNING, REVIEW, STATE_NAMES, Card, CardState, Deck, Review
 from flashcards.scheduling import DEFAULT_CONFIG, SchedulerConfig
 
@@ -126,10 +126,6 @@ def card_rows(
     if sort is not None:
         rows.sort(key=lambda row: _sort_value(row, sort))
     return rows
-
-
-def is_due_now(row: CardRow, now: datetime) -> bool:
-    return row.state is not None and is_due(entry_of(row.state), now)
 
 
 @dataclass(frozen=True)

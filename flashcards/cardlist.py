@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 
-from flashcards.browse import CardRow
 from flashcards.intervals import span_label
-from flashcards.text import safe_text
+from flashcards.text import safe_line
+
+if TYPE_CHECKING:
+    from flashcards.browse import CardRow
 
 _SHORT_STATE = {"new": "new", "learning": "learn", "review": "review", "relearning": "relearn"}
 #: The columns after the question, with their widths (numbers right-aligned).
@@ -66,7 +69,7 @@ def _cells(row: CardRow, now: datetime) -> list[str]:
 
 def _question(row: CardRow) -> str:
     text = row.card.question.strip()
-    return safe_text(text.splitlines()[0] if text else "")
+    return safe_line(text.splitlines()[0] if text else "")
 
 
 def card_lines(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
@@ -85,8 +88,8 @@ def card_lines(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
     yield " ".join(heads).rstrip()
     for row in rows:
         cells = [
-            fit(safe_text(row.card.deck), deck_width),
-            fit(safe_text(row.card.id), card_width),
+            fit(safe_line(row.card.deck), deck_width),
+            fit(safe_line(row.card.id), card_width),
             fit(_question(row), question_width),
         ]
         for (header, size), value in zip(_FIXED, _cells(row, now), strict=True):
@@ -99,7 +102,7 @@ def _blocks(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
     for row in rows:
         values = dict(zip((h for h, _ in _FIXED), _cells(row, now), strict=True))
         yield ""
-        yield fit(safe_text(f"{row.card.deck}/{row.card.id}"), width).rstrip()
+        yield fit(safe_line(f"{row.card.deck}/{row.card.id}"), width).rstrip()
         yield fit("  " + _question(row), width).rstrip()
         yield fit(f"  {values['State']}  due {values['Due']}  ivl {values['Ivl']}", width).rstrip()
         yield fit(

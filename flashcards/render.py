@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from flashcards.cardlist import due_cell
 from flashcards.deckpaths import builtin_deck_folder
 from flashcards.intervals import interval_label, span_label
 from flashcards.text import plain
@@ -226,92 +227,6 @@ def stats_table(decks: list[DeckStats], total: DeckStats, width: int = 80) -> Re
     return _blocks("Statistics", records, width)
 
 
-_SHORT_STATE = {"new": "new", "learning": "learn", "review": "review", "relearning": "relearn"}
-
-
-def _due_cell(row: CardRow, now: datetime) -> str:
-    state = row.state
-    if state is None:
-        return "—"
-    if state.due_day is not None:
-        return state.due_day.isoformat()
-    local = state.due.astimezone(now.tzinfo)
-    return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%Y-%m-%d}"
-
-
-def _number(value: float | None, digits: int) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-#: Width of the columns after the question, with their separators.
-_FIXED = {"State": 7, "Due": 10, "Ivl": 5, "S": 6, "D": 4, "R": 4, "Reps": 4, "Laps": 4}
-
-
-def _card_values(row: CardRow, now: datetime) -> list[str]:
-    state = row.state
-    return [
-        _SHORT_STATE[row.state_name],
-        _due_cell(row, now),
-        span_label(state.interval * 86400) if state and state.interval else "—",
-        _number(state.stability if state else None, 1),
-        _number(state.difficulty if state else None, 1),
-        "—" if row.retrievability is None else f"{row.retrievability:.0%}",
-        str(state.reps if state else 0),
-        str(state.lapses if state else 0),
-    ]
-
-
-def cards_table(rows: list[CardRow], now: datetime, width: int = 80) -> RenderableType:
-    """The card browser: deck, card and question share what the numbers leave of
-    ``width`` (shortened with an ellipsis), so every number stays on one line; one
-    block per card when even that does not fit."""
-    free = width - sum(_FIXED.values()) - len(_FIXED) - 3
-    if free < 24:
-        labels = ("state", "due", "interval", "S", "D", "R", "reps", "lapses")
-        records = [
-            (
-                plain(f"{row.card.deck}/{row.card.id}", "bold", one_line=True),
-                [("", _first_line(row)), *zip(labels, _card_values(row, now), strict=True)],
-            )
-            for row in rows
-        ]
-        return _blocks(f"Cards ({len(rows)})", records, width)
-    table = Table(
-        title=f"Cards ({len(rows)})",
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
-    )
-    longest_deck = max((len(r.card.deck) for r in rows), default=4)
-    longest_card = max((len(r.card.id) for r in rows), default=4)
-    deck_width = max(4, min(longest_deck, free // 4))
-    card_width = max(4, min(longest_card, free // 3))
-    question_width = max(8, free - deck_width - card_width)
-    for header, size in (("Deck", deck_width), ("Card", card_width), ("Question", question_width)):
-        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=size)
-    for header, size in _FIXED.items():
-        table.add_column(
-            header,
-            justify="left" if header in ("State", "Due") else "right",
-            no_wrap=True,
-            min_width=size,
-        )
-    for row in rows:
-        table.add_row(
-            plain(row.card.deck, one_line=True),
-            plain(row.card.id, one_line=True),
-            plain(_first_line(row), one_line=True),
-            *_card_values(row, now),
-        )
-    return table
-
-
-def _first_line(row: CardRow) -> str:
-    text = row.card.question.strip()
-    return text.splitlines()[0] if text else ""
-
-
 def card_detail(
     row: CardRow, history: list[HistoryRow], now: datetime, width: int = 80
 ) -> RenderableType:
@@ -328,7 +243,7 @@ def card_detail(
         facts.add_row("Tags", plain(", ".join(tags)))
     facts.add_row("State", row.state_name)
     if state is not None:
-        facts.add_row("Due", _due_cell(row, now) + f" ({interval_label(state, now)})")
+        facts.add_row("Due", due_cell(row, now) + f" ({interval_label(state, now)})")
         if state.interval:
             facts.add_row("Interval", span_label(state.interval * 86400))
         facts.add_row("Stability", f"{state.stability:.2f} days")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -538,13 +538,19 @@ class Replayed:
     reviews: list[Review]
 
 
-def replay(reviews: Iterable[Review], *, config: SchedulerConfig = DEFAULT_CONFIG) -> Replayed:
+def replay(
+    reviews: Iterable[Review],
+    *,
+    config: SchedulerConfig | Callable[[str], SchedulerConfig] = DEFAULT_CONFIG,
+) -> Replayed:
     """Recompute every card's state from ratings and times alone.
 
     Reviews are applied in time order per card (reviews at the same moment keep
     the order they come in); the result carries each review with its recomputed
-    ``before`` and ``state`` so a store can write them back.
+    ``before`` and ``state`` so a store can write them back. ``config`` is one
+    scheduler for every deck, or a function giving each deck's.
     """
+    config_of = config if callable(config) else (lambda _deck: config)
     ordered = sorted(reviews, key=lambda r: r.reviewed_at)
     states: dict[tuple[str, str], CardState] = {}
     out: list[Review] = []
@@ -552,7 +558,12 @@ def replay(reviews: Iterable[Review], *, config: SchedulerConfig = DEFAULT_CONFI
         key = (review.deck, review.card)
         current = states.get(key)
         after = schedule(
-            review.deck, review.card, current, review.rating, review.reviewed_at, config=config
+            review.deck,
+            review.card,
+            current,
+            review.rating,
+            review.reviewed_at,
+            config=config_of(review.deck),
         )
         states[key] = after
         out.append(replace(review, before=int(before_of(current)), state=after))

@@ -352,3 +352,22 @@ def test_the_json_store_never_imports_boto3(args: list[str], env: dict[str, str]
     assert "| typer" in result.stderr  # the import log is there
     assert "boto3" not in result.stderr
     assert "botocore" not in result.stderr
+
+
+# -- a malformed endpoint -----------------------------------------------------------
+
+
+def test_an_endpoint_with_a_port_out_of_range_is_one_line_naming_it(env: dict[str, str]) -> None:
+    endpoint = "http://127.0.0.1:99999"
+    from_url = run(["list-decks", "--store", f"dynamodb://progress?endpoint_url={endpoint}"], env)
+    from_env = run(
+        ["list-decks", "--store", "dynamodb://progress"],
+        {**env, "AWS_ENDPOINT_URL_DYNAMODB": endpoint},
+    )
+    for result in (from_url, from_env):
+        assert result.returncode == 1 and result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: ") and endpoint in lines[0]
+        assert "port" in lines[0] and "Traceback" not in result.stderr
+    assert "AWS_ENDPOINT_URL_DYNAMODB" in from_env.stderr

@@ -18,7 +18,7 @@ import pytest
 from servers import Dynalite, isolate_aws
 
 from flashcards.clock import now
-from flashcards.errors import StoreUnavailable
+from flashcards.errors import StoreUnavailable, UsageError
 from flashcards.model import CardState, Review
 from flashcards.scheduling import before_of, replay, schedule
 from flashcards.stores import StoreContext, open_store
@@ -255,3 +255,44 @@ def test_aws_itself_needs_a_region_and_real_credentials(
     with pytest.raises(StoreUnavailable, match="no AWS credentials") as caught:
         open_store("dynamodb://progress", context)
     assert "dynamodb.eu-west-1.amazonaws.com" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        ("endpoint_url=http://127.0.0.1:0", "port"),
+        ("endpoint_url=http://127.0.0.1:eighty", "port"),
+        ("endpoint_url=ftp://127.0.0.1:8000", "http://"),
+        ("endpoint_url=http://127.0.0.1:8000&read_timeout=0", "read_timeout"),
+        ("endpoint_url=http://127.0.0.1:8000&connect_timeout=soon", "connect_timeout"),
+        ("endpoint_url=http://127.0.0.1:8000&read_timeout=301", "read_timeout"),
+    ],
+)
+def test_malformed_store_options_are_refused_in_one_line(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str, problem: str
+) -> None:
+    isolate_aws(monkeypatch, tmp_path, credentials=False)
+    with pytest.raises(UsageError) as caught:
+        open_store(f"dynamodb://progress?{option}", StoreContext(home, "default"))
+    message = str(caught.value)
+    assert "\n" not in message and problem in message
+    assert option.split("&")[-1].split("=", 1)[1] in message  # names what was given
+
+
+def test_timeouts_may_be_set_in_the_store_url(server: Dynalite, home: Path) -> None:
+    url = f"{server.url('progress')}&connect_timeout=0.5&read_timeout=1.5"
+    store = open_store(url, StoreContext(home, "default"))
+    assert isinstance(store, DynamoStore)
+    assert (store.client.meta.config.connect_timeout, store.client.meta.config.read_timeout) == (
+        0.5,
+        1.5,
+    )
+    default = open_(server, home)
+    assert (
+        default.client.meta.config.connect_timeout,
+        default.client.meta.config.read_timeout,
+    ) == (
+        2,
+        5,
+    )
+

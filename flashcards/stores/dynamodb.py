@@ -46,14 +46,16 @@ INDEX = "by_time"
 #: Reviews younger than this may still be on their way to their card item.
 IN_FLIGHT = timedelta(hours=1)
 LOCAL_REGION = "us-east-1"
+#: Request timeouts in seconds, and the store URL options that change them.
+TIMEOUTS = {"connect_timeout": 2.0, "read_timeout": 5.0}
 TRIES = 10
 THROTTLED = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
 }
+#: Error codes of a server that failed; any HTTP status from 500 up counts as one too.
+SERVER_FAILED = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
 REJECTED = {
     "UnrecognizedClientException",
     "InvalidSignatureException",
@@ -115,8 +117,11 @@ class DynamoStore:
         try:
             self._ensure_table()
             self._send_outbox()
-        except _Outage as exc:
-            raise StoreUnavailable(f"{self.location}: {exc}") from None
+        except BaseException as exc:
+            self.client.close()  # nobody else will: the store is never handed out
+            if isinstance(exc, _Outage):
+                raise StoreUnavailable(f"{self.location}: {exc}") from None
+            raise
 
     # -- the Store interface -------------------------------------------------
 
@@ -677,8 +682,12 @@ def _reason(exc: Exception) -> tuple[str, str] | None:
     credentials = "check AWS_PROFILE and your credentials (aws sso login? aws configure?)"
     if isinstance(exc, bx.ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in THROTTLED:
             return f"throttled ({code})", "try again in a while"
+        if code in SERVER_FAILED or status >= 500:
+            what = f"HTTP {status}" + (f" {code}" if code and code != str(status) else "")
+            return f"server error ({what})", "try again in a while"
         if code in REJECTED:
             return f"credentials rejected ({text})", f"{credentials} and the region"
         return None
@@ -718,8 +727,10 @@ def _is_local(endpoint: str) -> bool:
 
 
 def _connect(url: str) -> tuple[Any, str, str]:
-    """A DynamoDB client for ``dynamodb://TABLE[?endpoint_url=...&region=...]``, the
-    table name and the endpoint. boto3's own configuration chain does the rest."""
+    """A DynamoDB client for ``dynamodb://TABLE[?option=value&...]``, the table name and
+    the endpoint. Options: ``endpoint_url``, ``region``, and ``connect_timeout`` and
+    ``read_timeout`` in seconds (defaults 2 and 5). boto3's own configuration chain
+    does the rest."""
     import boto3
     from botocore import exceptions as bx
     from botocore.config import Config
@@ -729,10 +740,13 @@ def _connect(url: str) -> tuple[Any, str, str]:
     if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", table) or parts.path not in ("", "/"):
         raise UsageError(f"--store {url!r}: expected dynamodb://TABLE (3-255 of A-Z a-z 0-9 _ . -)")
     params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    if unknown := set(params) - {"endpoint_url", "region"}:
+    if unknown := set(params) - {"endpoint_url", "region", *TIMEOUTS}:
         raise UsageError(f"--store {url!r}: unknown option(s) {', '.join(sorted(unknown))}")
+    connect, read = (_seconds(url, name, params.get(name), d) for name, d in TIMEOUTS.items())
     config = Config(
-        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "max_attempts": 3},
     )
     try:
         # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION (which the other
@@ -742,6 +756,13 @@ def _connect(url: str) -> tuple[Any, str, str]:
         options: dict[str, Any] = {"endpoint_url": params.get("endpoint_url"), "config": config}
         client = session.client("dynamodb", region_name=region or LOCAL_REGION, **options)
         endpoint: str = client.meta.endpoint_url
+        if problem := _endpoint_problem(endpoint):
+            if params.get("endpoint_url"):
+                raise UsageError(f"--store {url!r}: endpoint_url {endpoint!r}: {problem}")
+            raise UsageError(
+                f"DynamoDB table {table}: endpoint {endpoint!r} from the AWS configuration "
+                f"(AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the config file): {problem}"
+            )
         local = _is_local(endpoint)
         if region is None and not local:
             raise StoreUnavailable(
@@ -764,6 +785,38 @@ def _connect(url: str) -> tuple[Any, str, str]:
     except ValueError as exc:  # botocore refuses a malformed endpoint_url this way
         raise UsageError(f"--store {url!r}: {exc}") from None
     return client, table, endpoint
+
+
+def _seconds(url: str, name: str, given: str | None, default: float) -> float:
+    """A timeout option's value: a number of seconds above 0, at most 300."""
+    if given is None:
+        return default
+    try:
+        value = float(given)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 300:
+        raise UsageError(
+            f"--store {url!r}: {name} must be a number of seconds above 0, at most 300"
+        )
+    return value
+
+
+def _endpoint_problem(endpoint: str) -> str | None:
+    """What is wrong with an endpoint URL that would only show deep inside a request,
+    or None."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https"):
+        return "expected http:// or https://"
+    if not parts.hostname:
+        return "no host name"
+    try:
+        port = parts.port
+    except ValueError:
+        return "the port must be a number from 1 to 65535"
+    if port == 0:
+        return "the port must be a number from 1 to 65535"
+    return None
 
 
 def open_dynamodb_store(url: str, context: StoreContext) -> DynamoStore:

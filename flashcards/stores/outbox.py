@@ -1,9 +1,10 @@
 """A local outbox: answers a remote store could not take, kept until they are sent.
 
-One JSON object a line (``\\n`` ends a line, nothing else does), appended and fsynced
-before ``append`` returns. A crash mid-append can leave a torn last line: the next
-append starts on a fresh line after it, and a reader takes any line that is not a whole
-entry for such a fragment and skips it, so a fragment never swallows the entry after it.
+One JSON object a line, appended and fsynced before ``append`` returns, framed as every
+local log is (``logfile``: only ``\\n`` ends a line; a torn tail left by a crash
+mid-append is no entry, and the next append starts on a line of its own after it). A
+reader skips any line that is not a whole entry (such a fragment, once an append has
+followed it), so a fragment never swallows the entry after it.
 
 An entry is named by its operation and its review id (``identity``). Sent entries are
 taken out by identity: under the lock the file is read again and rewritten atomically
@@ -14,7 +15,6 @@ kept. A file lock guards appends and removals.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from filelock import FileLock
 
 from flashcards.errors import StoreError
 from flashcards.fsutil import fsync_dir, write_atomically
+from flashcards.stores.logfile import append_lines, read_lines
 
 LOCK_TIMEOUT_S = 30
 
@@ -46,19 +47,7 @@ class Outbox:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock:
-                new_file = not self.path.exists()
-                with open(self.path, "ab+") as handle:
-                    # After a torn tail, start on a line of our own: appended to the
-                    # fragment, this entry would be part of one unreadable line.
-                    if handle.seek(0, os.SEEK_END) > 0:
-                        handle.seek(-1, os.SEEK_END)
-                        if handle.read(1) != b"\n":
-                            line = b"\n" + line
-                    handle.write(line)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                if new_file:
-                    fsync_dir(self.path.parent)
+                append_lines(self.path, line)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot keep the answer ({exc.strerror})") from None
 
@@ -92,17 +81,11 @@ class Outbox:
 
     def _read(self) -> tuple[list[Entry], bool]:
         """The whole entries, and whether any line was not one (torn by a crash)."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return [], False
         out: list[Entry] = []
         torn = False
-        for line in raw.split(b"\n"):
-            if not line:
-                continue
+        for line in read_lines(self.path):
             try:
-                entry = json.loads(line)
+                entry = json.loads(line.data)
                 identity(entry)
             except (ValueError, TypeError, KeyError):
                 torn = True  # a fragment left by a crash mid-append: never acknowledged

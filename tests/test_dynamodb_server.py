@@ -296,3 +296,95 @@ def test_timeouts_may_be_set_in_the_store_url(server: Dynalite, home: Path) -> N
         5,
     )
 
+
+RIVAL = """
+import json, random, sys, time, uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from flashcards.errors import ConflictError
+from flashcards.model import Review
+from flashcards.scheduling import before_of, schedule
+from flashcards.stores import StoreContext, open_store
+
+url, home, name, rounds, folder = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])
+rng = random.Random(name)
+store = open_store(url, StoreContext(home, "default"))
+states = store.load_states(["deck"])
+(folder / f"ready-{name}").touch()
+while not (folder / "go").exists():
+    time.sleep(0.01)
+kept, undone = [], []
+for round in range(rounds):
+    for card in ("c0", "c1", "c2"):
+        expected = states.get(("deck", card))
+        while True:
+            at, rating = datetime.now(UTC), rng.randint(1, 4)
+            after = schedule("deck", card, expected, rating, at)
+            review = Review(uuid.uuid4().hex, "deck", card, rating, at, 1, int(before_of(expected)), after)
+            try:
+                store.record(review, expected)
+                break
+            except ConflictError as conflict:
+                expected = conflict.current
+        kept.append(review.id)
+        states[("deck", card)] = after
+        if rng.random() < 0.25:
+            try:
+                store.undo(review, expected)
+            except ConflictError as conflict:  # answered elsewhere since: the answer stays
+                states[("deck", card)] = conflict.current
+            else:
+                undone.append(kept.pop())
+                states[("deck", card)] = expected
+print(json.dumps({"kept": kept, "undone": undone}))
+"""
+
+
+@pytest.mark.parametrize("writers", [2, 3])
+def test_concurrent_writers_keep_every_acknowledged_answer_exactly_once(
+    server: Dynalite, home: Path, tmp_path: Path, writers: int
+) -> None:
+    open_(server, home).close()
+    script = tmp_path / "rival.py"
+    script.write_text(textwrap.dedent(RIVAL))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    names = [f"writer-{n}" for n in range(writers)]
+    rounds = 6
+    args = [server.url("progress"), str(home)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(script), *args, name, str(rounds), str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"ready-{name}").exists() for name in names):
+        assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    (tmp_path / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0] * writers, outputs
+    results = [json.loads(out) for out, _ in outputs]
+    kept = [review for result in results for review in result["kept"]]
+    undone = {review for result in results for review in result["undone"]}
+    assert len(kept) + len(undone) == writers * rounds * 3
+
+    # What the table holds, read with plain requests: each kept answer once, nothing else.
+    store = open_(server, home)
+    items = store.client.query(
+        TableName=store.table,
+        KeyConditionExpression="pk = :p AND begins_with(sk, :r)",
+        ExpressionAttributeValues={":p": {"S": "default#deck"}, ":r": {"S": "rev#"}},
+        ConsistentRead=True,
+    )["Items"]
+    present = [json.loads(item["r"]["S"])["id"] for item in items]
+    assert sorted(present) == sorted(kept)
+    assert not undone & set(present)
+    reviews = list(store.reviews())
+    assert store.load_states() == replay(reviews).states
+    print(f"{writers} writers: {len(kept)} answers kept, {len(undone)} undone")

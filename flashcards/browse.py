@@ -45,12 +45,16 @@ class CardRow:
         return STATE_NAMES[int(self.state.state) if self.state else 0]
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as ``cards --json`` prints it."""
+        """The row as ``cards --json`` prints it. ``kind`` is ``basic``, ``reverse``,
+        ``cloze`` or ``typed``; ``note`` the id of the deck entry a card shares with its
+        siblings (``null`` for a card that is its entry alone)."""
         s = self.state
         review = s is not None and s.state in (REVIEW, RELEARNING)
         return {
             "deck": self.card.deck,
             "id": self.card.id,
+            "kind": self.card.kind,
+            "note": self.card.note,
             "question": self.card.question,
             "tags": sorted({*self.deck_tags, *self.card.tags}),
             "state": self.state_name,

@@ -17,6 +17,10 @@ and shows everything else as written:
 - reference definitions (``[1]: url``) and underlined headings are plain lines.
 
 ``markdown: false`` on a deck or a card skips all of this: the text is shown exactly.
+
+A cloze card's text is rendered the same way, its deletion marked: on the question,
+``[...]`` (or ``[hint]``) exactly as written, never read as Markdown; on the answer,
+the deleted text, formatted like the text around it.
 """
 
 from __future__ import annotations
@@ -30,16 +34,33 @@ from rich.text import Text
 from flashcards.text import safe_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from markdown_it import MarkdownIt
     from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.segment import Segment
+
+    from flashcards.cardkinds import Comparison
 
 # Anything this dialect would format: list items, headings, quotes, fences, table
 # rows, and inline emphasis, code, strike-through and links. Text without any of
 # these is plain text, and the Markdown parser (~40 ms to import) is never loaded.
 _SYNTAX = re.compile(r"(^|\n)\s*([-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)|[*`\[~]")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# A cloze deletion in the text handed to the renderer: HIDDEN ... END is what the
+# question shows instead (shown as written), SHOWN ... END the deleted text on the
+# answer (Markdown). Control characters: ``safe_text`` has escaped any the card had,
+# and they take no room on screen, so lines wrap as they will be drawn.
+HIDDEN, SHOWN, END = "\x01", "\x02", "\x03"
+_MARKS = re.compile("([\x01\x02\x03])")
+_HIDDEN_SPAN = re.compile("\x01[^\x03]*\x03")
+#: How a cloze deletion is marked (Anki: bold blue).
+CLOZE_STYLE = "bold blue"
+#: The marks of a typed answer's comparison (Anki: green, red and grey backgrounds);
+#: wrong characters are also underlined, for a terminal without colour.
+TYPED_STYLES = {"good": "green", "bad": "red underline", "missed": "dim", "plain": ""}
 
 
 def card_text(text: str, markdown: bool = True) -> RenderableType:
@@ -49,6 +70,130 @@ def card_text(text: str, markdown: bool = True) -> RenderableType:
     if not markdown or not _SYNTAX.search(shown):
         return Text(shown)
     return _markdown_class()(shown)
+
+
+def cloze_text(text: str, number: int, *, question: bool, markdown: bool = True) -> RenderableType:
+    """One side of cloze card ``number`` of a ``cloze`` text: its deletions hidden
+    (``question``) or filled in, marked in both cases; the other deletions in the clear."""
+    from flashcards.cardkinds import Deletion, parse_cloze, shown_deletion
+
+    parts = []
+    for piece in parse_cloze(text):
+        if not isinstance(piece, Deletion):
+            parts.append(safe_text(piece))
+        elif piece.number != number:
+            parts.append(safe_text(piece.text))
+        elif question:
+            parts.append(HIDDEN + safe_text(shown_deletion(piece)) + END)
+        else:
+            parts.append(SHOWN + safe_text(piece.text) + END)
+    shown = "".join(parts)
+    if not markdown or not _SYNTAX.search(_HIDDEN_SPAN.sub("", shown)):
+        return _marked_text(shown)
+    return _Marked(_markdown_class()(shown))
+
+
+def _marked_text(shown: str) -> Text:
+    text = Text()
+    style = ""
+    for part in _MARKS.split(shown):
+        if part in (HIDDEN, SHOWN):
+            style = CLOZE_STYLE
+        elif part == END:
+            style = ""
+        elif part:
+            text.append(part, style)
+    return text
+
+
+class _Marked:
+    """A rendered card text whose deletions (between the marks) are styled, marks gone."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        from rich.segment import Segment
+
+        mark = console.get_style(CLOZE_STYLE)
+        marking = False
+        for segment in console.render(self.inner, options):
+            if segment.control or not (marking or _MARKS.search(segment.text)):
+                yield segment
+                continue
+            for part in _MARKS.split(segment.text):
+                if part in (HIDDEN, SHOWN):
+                    marking = True
+                elif part == END:
+                    marking = False
+                elif part:
+                    style = (segment.style + mark) if segment.style else mark
+                    yield Segment(part, style if marking else segment.style)
+
+
+def typed_comparison(comparison: Comparison) -> Text:
+    """A typed answer against the expected one, as Anki shows it: the typed line with
+    right, wrong and missing (``-``) characters marked, an arrow, the expected line with
+    what was missed marked; just the expected answer when it was typed exactly, or when
+    nothing was typed. Both texts are shown, never obeyed (``safe_text``)."""
+    text = Text()
+    for span in comparison.typed:
+        text.append(safe_text(span.text), TYPED_STYLES[span.kind])
+    if comparison.typed:
+        text.append("\n↓\n", "dim")
+    for span in comparison.expected:
+        text.append(safe_text(span.text), TYPED_STYLES[span.kind])
+    return text
+
+
+def plain_text(text: str, markdown: bool = True) -> str:
+    """The text of a card side without its Markdown markup (what a typed answer is
+    compared with): the words of paragraphs, list items, headings and code; link
+    addresses and formatting left out; a line break between blocks."""
+    if not markdown or not _SYNTAX.search(text):
+        return text
+    out: list[str] = []
+    for token in _shared_parser().parse(text):
+        if token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline", "image"):
+                    out.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    out.append("\n")
+        elif token.type in ("fence", "code_block"):
+            out.append(token.content)
+        elif token.nesting == -1 and token.block:
+            out.append("\n")
+    return "".join(out).strip()
+
+
+_TERMINATORS = re.compile(r"[\n!#$%&*+\-:<=>@\[\\\]^_`{}~\x01]")
+
+
+def _text_run(state: StateInline, silent: bool) -> bool:
+    """markdown-it's plain-text rule, stopping also where a hidden deletion begins."""
+    match = _TERMINATORS.search(state.src, state.pos, state.posMax)
+    end = match.start() if match else state.posMax
+    if end == state.pos:
+        return False
+    if not silent:
+        state.pending += state.src[state.pos : end]
+    state.pos = end
+    return True
+
+
+def _hidden_deletion(state: StateInline, silent: bool) -> bool:
+    """``[...]``/``[hint]`` of a cloze question: text as written, never a link or
+    emphasis (its marks stay in it, for ``_Marked``)."""
+    if state.src[state.pos] != HIDDEN:
+        return False
+    end = state.src.find(END, state.pos, state.posMax)
+    if end < 0:
+        return False
+    if not silent:
+        state.pending += state.src[state.pos : end + 1]
+    state.pos = end + 1
+    return True
 
 
 def _literal_escape(state: StateInline, silent: bool) -> bool:
@@ -70,7 +215,7 @@ def _star_emphasis(state: StateInline, silent: bool) -> bool:
 
     if silent or state.src[state.pos] != "*":
         return False
-    scanned = state.scanDelims(state.pos, False)
+    scanned = _scan_stars(state)
     for _ in range(scanned.length):
         token = state.push("text", "", 0)
         token.content = "*"
@@ -88,6 +233,33 @@ def _star_emphasis(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _scan_stars(state: StateInline) -> Any:
+    """``state.scanDelims`` for the stars at ``state.pos``, never splitting a word, and
+    looking through the marks of a cloze deletion on either side: they are not on
+    screen, so ``**{{c1::TLS}}**`` is bold as ``**TLS**`` is."""
+    src, start, limit = state.src, state.pos, state.posMax
+    end = start
+    while end < limit and src[end] == "*":
+        end += 1
+    marked_before = start > 0 and src[start - 1] in _MARK_CHARS
+    marked_after = end < limit and src[end] in _MARK_CHARS
+    if not (marked_before or marked_after):
+        return state.scanDelims(start, False)
+    probe = list(src)
+    if marked_before:
+        probe[start - 1] = next((c for c in reversed(src[:start]) if c not in _MARK_CHARS), " ")
+    if marked_after:
+        probe[end] = next((c for c in src[end:limit] if c not in _MARK_CHARS), " ")
+    state.src = "".join(probe)
+    try:
+        return state.scanDelims(start, False)
+    finally:
+        state.src = src
+
+
+_MARK_CHARS = frozenset((HIDDEN, SHOWN, END))
+
+
 def _as_written(url: str) -> str:
     return url
 
@@ -100,6 +272,8 @@ def _parser() -> MarkdownIt:
     parser.disable(["entity", "autolink", "reference", "lheading"])
     parser.inline.ruler.at("escape", _literal_escape)
     parser.inline.ruler.at("emphasis", _star_emphasis)
+    parser.inline.ruler.at("text", _text_run)
+    parser.inline.ruler.before("text", "cloze_hidden", _hidden_deletion)
     # Link addresses are shown, so show them as written rather than percent-encoded.
     parser.normalizeLink = _as_written  # type: ignore[method-assign]
     parser.normalizeLinkText = _as_written  # type: ignore[method-assign, assignment]
@@ -118,11 +292,16 @@ def _faithful_inline(token: Token) -> Token:
 
 
 @cache
+def _shared_parser() -> MarkdownIt:
+    return _parser()
+
+
+@cache
 def _markdown_class() -> Any:
     from rich.markdown import ListItem, Markdown
     from rich.segment import Segment
 
-    parser = _parser()
+    parser = _shared_parser()
 
     class NumberedItem(ListItem):
         """A list item whose number keeps the delimiter written (``1.`` or ``1)``)."""

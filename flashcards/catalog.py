@@ -22,7 +22,7 @@ from flashcards.errors import DeckError, UsageError
 from flashcards.fsutil import write_atomically
 from flashcards.model import Card, Deck
 
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2  # 2: card kinds (reverse, cloze, typed) and bury_siblings
 INDEX = "index.json"
 #: Entries whose file changed less than this before caching are checked by digest.
 RACY_NS = 3_000_000_000
@@ -37,7 +37,11 @@ class DeckInfo:
     path: str
     description: str
     tags: tuple[str, ...]
+    #: Every card the deck makes, in deck order (a reversed entry makes two, a cloze
+    #: entry one per number; ``model.note_of`` gives the entry of each).
     card_ids: tuple[str, ...]
+    #: Answering a card buries its siblings (``model.note_of``) until the next study day.
+    bury_siblings: bool = True
 
 
 @dataclass
@@ -169,7 +173,21 @@ def _info_of(deck: Deck) -> DeckInfo:
         description=deck.description,
         tags=deck.tags,
         card_ids=tuple(card.id for card in deck.cards),
+        bury_siblings=deck.bury_siblings,
     )
+
+
+_OPTIONS = ("markdown", "template", "typed", "cloze", "text", "extra", "reversed_too")
+_PLAIN = {name: getattr(Card("", "", "", ""), name) for name in _OPTIONS}
+
+
+def _card_options(card: Card) -> list[dict[str, Any]]:
+    """A card's fields past its text and tags that differ from a plain Markdown card:
+    nothing for most cards, so the cache of a large deck stays small."""
+    options = {
+        name: getattr(card, name) for name in _OPTIONS if getattr(card, name) != _PLAIN[name]
+    }
+    return [options] if options else []
 
 
 def _stat_key(st: os.stat_result) -> list[int]:
@@ -220,6 +238,7 @@ class _DeckCache:
                 description=info["description"],
                 tags=tuple(info["tags"]),
                 card_ids=tuple(info["cards"]),
+                bury_siblings=bool(info["bury_siblings"]),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -231,12 +250,7 @@ class _DeckCache:
         digest = _digest(data)
         key = str(path.resolve())
         content = _digest(key.encode())[:20] + ".json"
-        # A card shown without Markdown carries a fifth item; entries written before
-        # that option existed have four and are Markdown, as their decks were.
-        cards = [
-            [c.id, c.question, c.answer, list(c.tags), *([] if c.markdown else [False])]
-            for c in deck.cards
-        ]
+        cards = [[c.id, c.question, c.answer, list(c.tags), *_card_options(c)] for c in deck.cards]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             payload = {"digest": digest, "cards": cards}
@@ -253,6 +267,7 @@ class _DeckCache:
                 "description": info.description,
                 "tags": list(info.tags),
                 "cards": list(info.card_ids),
+                "bury_siblings": info.bury_siblings,
             },
         }
         self.dirty = True
@@ -266,12 +281,14 @@ class _DeckCache:
             if data["digest"] != entry["digest"]:
                 return None
             cards = tuple(
-                Card(info.id, c[0], c[1], c[2], tuple(c[3]), len(c) < 5 or bool(c[4]))
+                Card(info.id, c[0], c[1], c[2], tuple(c[3]), **(c[4] if len(c) > 4 else {}))
                 for c in data["cards"]
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
-        return Deck(info.id, info.name, info.path, cards, info.description, info.tags)
+        return Deck(
+            info.id, info.name, info.path, cards, info.description, info.tags, info.bury_siblings
+        )
 
     def save(self) -> None:
         if not self.dirty:

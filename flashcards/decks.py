@@ -6,18 +6,30 @@ import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
+from flashcards.cardkinds import ClozeError, cloze_cards, forward_and_reverse
 from flashcards.deckpaths import DECK_SUFFIXES, builtin_deck_folder, deck_files
 from flashcards.errors import DeckError
-from flashcards.model import Card, Deck
+from flashcards.model import Card, Deck, note_of
 
 #: Deck files larger than this are refused (a deck of 10,000 long cards is ~5 MB).
 MAX_DECK_BYTES = 16 * 1024 * 1024
-DECK_KEYS = ("name", "description", "tags", "markdown", "cards")
-CARD_KEYS = ("id", "question", "answer", "tags", "markdown")
+DECK_KEYS = (
+    "name",
+    "description",
+    "tags",
+    "markdown",
+    "reverse",
+    "typed",
+    "bury_siblings",
+    "cards",
+)
+CARD_KEYS = ("id", "question", "answer", "cloze", "extra", "tags", "markdown", "reverse", "typed")
+#: Card ids have no spaces, '#' or '/' (``model.CARD_PART``, kept for the ids of the
+#: cards an entry makes: ``<id>/reverse``, ``<id>/c1``).
 _ID_PATTERN = re.compile(r"[^\s/#]+")
 
 # libyaml's C loader is ~10x faster; it is optional in PyYAML builds.
@@ -126,7 +138,17 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     if not isinstance(description, str):
         raise fail("`description` must be text", "description")
     tags = _tags(document.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
-    markdown = _flag(document.get("markdown"), True, lambda: fail(_FLAG_ERROR, "markdown"))
+    defaults = _Defaults(
+        **{
+            field: _flag(document.get(field), default, lambda f=field: fail(_flag_error(f), f))
+            for field, default in _Defaults._field_defaults.items()
+        }
+    )
+    bury = _flag(
+        document.get("bury_siblings"),
+        True,
+        lambda: fail(_flag_error("bury_siblings"), "bury_siblings"),
+    )
     raw_cards = document.get("cards")
     if raw_cards is None or raw_cards == []:
         raise fail(
@@ -137,21 +159,22 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
     cards: list[Card] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_cards):
-        card = _build_card(
+        made = _build_entry(
             deck_id,
             raw,
             lambda message, *sub, i=index: fail(message, "cards", i, *sub),
-            markdown,
+            defaults,
         )
-        if card.id in seen:
+        entry_id = note_of(made[0].id)
+        if entry_id in seen:
             raise fail(
-                f"card id {card.id!r} is used twice (first by card {seen[card.id] + 1})",
+                f"card id {entry_id!r} is used twice (first by card {seen[entry_id] + 1})",
                 "cards",
                 index,
                 "id",
             )
-        seen[card.id] = index
-        cards.append(card)
+        seen[entry_id] = index
+        cards.extend(made)
     return Deck(
         id=deck_id,
         name=name.strip(),
@@ -159,38 +182,105 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
         cards=tuple(cards),
         description=description.strip(),
         tags=tags,
+        bury_siblings=bury,
     )
 
 
-def _build_card(deck_id: str, raw: object, fail: Any, deck_markdown: bool = True) -> Card:
+class _Defaults(NamedTuple):
+    """What a deck sets for all its cards (each card may say otherwise)."""
+
+    markdown: bool = True
+    reverse: bool = False
+    typed: bool = False
+
+
+def _build_entry(deck_id: str, raw: object, fail: Any, defaults: _Defaults) -> list[Card]:
+    """The cards one entry of ``cards:`` makes: itself, with its reverse when
+    ``reverse`` is true, or one card per cloze number of a ``cloze`` text."""
     if not isinstance(raw, dict):
         raise fail(f"a card must be a mapping with `question` and `answer`, not {_kind(raw)}")
     for key in raw:
         if key not in CARD_KEYS:
             raise fail(f"unknown card key {key!r} (allowed: {', '.join(CARD_KEYS)})", key)
-    texts = {}
+    flags = {
+        field: _flag(raw.get(field), default, lambda f=field: fail(_flag_error(f), f))
+        for field, default in defaults._asdict().items()
+    }
+    tags = _tags(raw.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
+    if "cloze" in raw:
+        return _cloze_entry(deck_id, raw, fail, tags, flags)
+    if "extra" in raw:
+        raise fail(
+            "`extra` goes with `cloze`; on a question-and-answer card, put it in `answer`", "extra"
+        )
+    texts = {field: _text(raw, field, fail) for field in ("question", "answer")}
+    card_id = _card_id(raw, fail, texts["question"])
+    card = Card(
+        deck_id,
+        card_id,
+        texts["question"],
+        texts["answer"],
+        tags,
+        flags["markdown"],
+        typed=flags["typed"],
+    )
+    if flags["reverse"]:
+        return list(forward_and_reverse(card))
+    return [card]
+
+
+def _cloze_entry(
+    deck_id: str, raw: dict[Any, Any], fail: Any, tags: tuple[str, ...], flags: dict[str, bool]
+) -> list[Card]:
     for field in ("question", "answer"):
-        value = raw.get(field)
-        if value is None:
-            raise fail(f"card has no `{field}`")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise fail(f"`{field}` must be non-empty text", field)
-        texts[field] = value.strip()
+        if field in raw:
+            raise fail("a card has either `cloze` or `question` and `answer`, not both", field)
+    if raw.get("reverse") is not None and flags["reverse"]:
+        raise fail(
+            "`reverse` does not apply to a `cloze` card (each deletion is its own card)", "reverse"
+        )
+    text = _text(raw, "cloze", fail)
+    extra = _text(raw, "extra", fail) if raw.get("extra") is not None else ""
+    card_id = _card_id(raw, fail, text)
+    try:
+        return cloze_cards(
+            deck_id,
+            card_id,
+            text,
+            extra,
+            tags=tags,
+            markdown=flags["markdown"],
+            typed=flags["typed"],
+        )
+    except ClozeError as exc:
+        raise fail(f"`cloze` {exc}", "cloze") from None
+
+
+def _text(raw: dict[Any, Any], field: str, fail: Any) -> str:
+    value = raw.get(field)
+    if value is None and field not in raw:
+        raise fail(f"card has no `{field}`")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"`{field}` must be non-empty text", field)
+    return value.strip()
+
+
+def _card_id(raw: dict[Any, Any], fail: Any, text: str) -> str:
+    """The entry's ``id``, or one made from its question (or cloze text)."""
     card_id = raw.get("id")
     if card_id is None:
-        card_id = card_id_from_question(texts["question"])
-    elif isinstance(card_id, int) and not isinstance(card_id, bool):
+        return card_id_from_question(text)
+    if isinstance(card_id, int) and not isinstance(card_id, bool):
         card_id = str(card_id)
     if not isinstance(card_id, str) or not _ID_PATTERN.fullmatch(card_id):
         raise fail("`id` must be text without spaces, '/' or '#'", "id")
-    tags = _tags(raw.get("tags"), lambda: fail("`tags` must be a list of words", "tags"))
-    markdown = _flag(raw.get("markdown"), deck_markdown, lambda: fail(_FLAG_ERROR, "markdown"))
-    return Card(deck_id, card_id, texts["question"], texts["answer"], tags, markdown)
+    return card_id
 
 
-_FLAG_ERROR = "`markdown` must be true or false"
+def _flag_error(field: str) -> str:
+    return f"`{field}` must be true or false"
 
 
 def _flag(value: object, default: bool, fail: Any) -> bool:

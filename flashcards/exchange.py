@@ -22,9 +22,10 @@ from pathlib import Path
 from flashcards.errors import UsageError
 from flashcards.model import Review
 
-# The ids decks allow: a deck id is a file name, a card id has no spaces, '/' or '#'.
+# The ids decks allow: a deck id is a file name; a card id is an entry's id (no spaces,
+# '/' or '#'), and for a card made from it, '/reverse' or '/c<number>' after it.
 _DECK_ID = re.compile(r"[^/\x00-\x1f]+")
-_CARD_ID = re.compile(r"[^\s/#]+")
+_CARD_ID = re.compile(r"[^\s/#]+(?:/(?:reverse|c[1-9][0-9]*))?")
 #: Review times outside these years are refused: scheduling adds up to a century to them.
 YEARS = (1900, 9000)
 
@@ -128,7 +129,10 @@ def parse_line(line: str, where: str) -> Review:
             f"{where}: `deck` must be a deck id (text without '/' or control characters)"
         )
     if not isinstance(card, str) or not _CARD_ID.fullmatch(card):
-        raise UsageError(f"{where}: `card` must be a card id (text without spaces, '/' or '#')")
+        raise UsageError(
+            f"{where}: `card` must be a card id (text without spaces, '/' or '#', "
+            "then '/reverse' or '/c<number>' for a reverse or cloze card)"
+        )
     if rating not in (1, 2, 3, 4) or isinstance(rating, bool):
         raise UsageError(f"{where}: field `rating` must be 1, 2, 3 or 4, not {rating!r}")
     try:

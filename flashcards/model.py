@@ -25,8 +25,18 @@ LEARNING, REVIEW, RELEARNING = State.LEARNING, State.REVIEW, State.RELEARNING
 STATE_NAMES = {0: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
 
 
+#: How a card was made from its entry in the deck file (Anki's card templates): the
+#: entry as written, its reverse (the answer asked, the question expected), or one
+#: cloze number of a ``cloze`` text.
+BASIC, REVERSE, CLOZE = "basic", "reverse", "cloze"
+
+
 @dataclass(frozen=True)
 class Card:
+    """One card to study. ``question`` and ``answer`` are the text of each side as the
+    deck writes it (for a reverse card, the entry's answer and question; for a cloze
+    card, ``text`` with its deletion as ``[...]`` and filled in, ``extra`` below)."""
+
     deck: str
     id: str
     question: str
@@ -35,6 +45,42 @@ class Card:
     #: Whether question and answer are Markdown (``markdown: false`` on the card or its
     #: deck shows them exactly as written).
     markdown: bool = True
+    template: str = BASIC
+    #: The learner types the answer before seeing it (``typed: true``).
+    typed: bool = False
+    #: For a cloze card: its number, the whole ``cloze`` text and the ``extra`` field.
+    cloze: int = 0
+    text: str = ""
+    extra: str = ""
+    #: For a basic card: a reverse card is made from the same entry (its sibling).
+    reversed_too: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``basic``, ``reverse``, ``cloze`` or ``typed`` (a typed basic card)."""
+        if self.template == BASIC and self.typed:
+            return "typed"
+        return self.template
+
+    @property
+    def note(self) -> str | None:
+        """The id of the deck entry a reverse or cloze card (or the forward card of a
+        reversed entry, whose id is the entry's) was made from; ``None`` for a card
+        that is its entry alone. See :func:`note_of`."""
+        if self.template == BASIC and not self.reversed_too:
+            return None
+        return note_of(self.id)
+
+
+#: Separates an entry's id from the part that names one of the cards made from it:
+#: ``dynamodb-what-is/reverse``, ``tls/c2``. Entry ids may not contain it, so a made
+#: id never equals an entry's id.
+CARD_PART = "/"
+
+
+def note_of(card_id: str) -> str:
+    """The id of the deck entry a card was made from: ``tls`` for ``tls/c2``."""
+    return card_id.partition(CARD_PART)[0]
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,8 @@ class Deck:
     cards: tuple[Card, ...]
     description: str = ""
     tags: tuple[str, ...] = ()
+    #: Answering a card buries the other cards of its entry until the next study day.
+    bury_siblings: bool = True
 
 
 class CardStateDict(TypedDict):

@@ -11,7 +11,17 @@ from flashcards.catalog import Catalog
 from flashcards.due import entry_of, is_due, shows_from
 from flashcards.errors import ConflictError, StoreError
 from flashcards.model import Card, CardState, Review
-from flashcards.queue import Counts, Limits, StudyQueue, day_start, done_today, next_day_start
+from flashcards.queue import (
+    Counts,
+    Limits,
+    StudyQueue,
+    answered_today,
+    buried_today,
+    day_start,
+    done_today,
+    next_day_start,
+    sibling_notes,
+)
 from flashcards.scheduling import before_of, button_seconds, preview, schedule
 from flashcards.stores import CardKey, Store
 
@@ -53,11 +63,34 @@ class StudySession:
         activity = store.activity(day_start(now), self.decks)
         today = {deck: done_today({deck: slots}, now) for deck, slots in activity.items()}
         keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
-        self.queue = StudyQueue(keys, self.overview, now, today, limits or Limits())
+        siblings, buried = self._siblings(now)
+        self.queue = StudyQueue(
+            keys, self.overview, now, today, limits or Limits(), siblings=siblings, buried=buried
+        )
         self.summary = Summary()
         #: Whether the last answer had to be recomputed after another session's.
         self.recomputed = False
         self._history: list[_Answered] = []
+
+    def _siblings(self, now: datetime) -> tuple[dict[CardKey, tuple[str, str]], set[CardKey]]:
+        """The entry of each card with siblings in the decks that bury them, and the
+        cards buried today because a sibling was answered today. Only those decks'
+        states are read (for when each card was last answered)."""
+        cards = [
+            (info.id, card)
+            for info in self.catalog.select(self.decks)
+            if info.bury_siblings
+            for card in info.card_ids
+        ]
+        siblings = sibling_notes(cards)
+        answered: set[CardKey] = set()
+        for deck in dict.fromkeys(key[0] for key in siblings):
+            answered |= answered_today(self._deck_states(deck), now)
+        return siblings, buried_today(siblings, self.overview, answered)
+
+    def held_back(self) -> int:
+        """How many cards wait for the next study day because of a sibling."""
+        return len(self.queue.held)
 
     def next_card(self, now: datetime) -> Card | None:
         key = self.queue.next(now)
@@ -82,9 +115,13 @@ class StudySession:
 
     def state(self, key: CardKey) -> CardState | None:
         """The card's current state (``None`` while new)."""
-        if key[0] not in self._states:
-            self._states[key[0]] = self.store.load_states([key[0]])
-        return self._states[key[0]].get(key)
+        return self._deck_states(key[0]).get(key)
+
+    def _deck_states(self, deck: str) -> dict[CardKey, CardState]:
+        """The states of a deck's answered cards, read from the store once."""
+        if deck not in self._states:
+            self._states[deck] = self.store.load_states([deck])
+        return self._states[deck]
 
     def _set_state(self, key: CardKey, state: CardState | None) -> None:
         self.state(key)  # the deck's states are loaded before one is changed
@@ -166,7 +203,7 @@ class StudySession:
         if later:
             candidates.append(min(later))
         tomorrow = next_day_start(now)
-        if any(
+        if self.queue.held or any(
             (info.id, card) not in self.overview
             for info in self.catalog.select(self.decks)
             for card in info.card_ids

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any, NamedTuple, TypedDict
@@ -293,3 +293,64 @@ class Tally:
 
     def as_list(self) -> list[int]:
         return [self.reviews, self.new, self.review, self.passed]
+
+
+#: Answers to review cards whose interval was at least this many days are "mature".
+MATURE_DAYS = 21
+
+
+@dataclass
+class DayStats:
+    """One study day's answers (the day in the learner's offset at each answer), for the
+    pictures of ``stats``: counts per card state before the answer (0 new, 1 learning,
+    2 review, 3 relearning) and rating, answers to review cards split into young and
+    mature (interval under or from 21 days) with how many were remembered, and time."""
+
+    ratings: list[int] = field(default_factory=lambda: [0] * 16)  # [state * 4 + rating - 1]
+    young: int = 0
+    young_passed: int = 0
+    mature: int = 0
+    mature_passed: int = 0
+    milliseconds: int = 0
+
+    @property
+    def reviews(self) -> int:
+        return sum(self.ratings)
+
+    def add(self, review: Review, last_interval: int | None, sign: int = 1) -> None:
+        """Count ``review`` (``sign`` -1 takes it back); ``last_interval`` is the card's
+        interval in days before it, when it was a review card."""
+        self.ratings[review.before * 4 + review.rating - 1] += sign
+        self.milliseconds += sign * (review.duration_ms or 0)
+        if review.before == REVIEW:
+            passed = sign if review.rating > 1 else 0
+            if (last_interval or 0) >= MATURE_DAYS:
+                self.mature += sign
+                self.mature_passed += passed
+            else:
+                self.young += sign
+                self.young_passed += passed
+
+    def absorb(self, other: DayStats) -> None:
+        self.ratings = [a + b for a, b in zip(self.ratings, other.ratings, strict=True)]
+        self.young += other.young
+        self.young_passed += other.young_passed
+        self.mature += other.mature
+        self.mature_passed += other.mature_passed
+        self.milliseconds += other.milliseconds
+
+    def as_list(self) -> list[int]:
+        return [
+            *self.ratings,
+            self.young,
+            self.young_passed,
+            self.mature,
+            self.mature_passed,
+            self.milliseconds,
+        ]
+
+    @classmethod
+    def from_list(cls, values: list[int]) -> DayStats:
+        if len(values) != 21 or not all(isinstance(v, int) for v in values):
+            raise ValueError("a day's counts are 21 whole numbers")
+        return cls(list(values[:16]), *values[16:])

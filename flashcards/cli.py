@@ -446,6 +446,54 @@ def cards(
         progress.close()
 
 
+@app.command()
+def optimize(
+    decks_to_fit: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[DECK]...",
+            help="Fit these decks' history and save for them; all decks when none.",
+            autocompletion=_complete_decks,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fit and evaluate, but save nothing.")
+    ] = False,
+    retention: Annotated[
+        bool,
+        typer.Option(
+            "--retention",
+            help="Also simulate a year at desired retention 0.70 to 0.97 and mark the cheapest.",
+        ),
+    ] = False,
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Fit FSRS parameters to your own reviews (as Anki's Optimize) and keep them if better."""
+    from flashcards import clock
+    from flashcards.optimizecmd import run
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    names = list(decks_to_fit or [])
+    infos = catalog.select(names)
+    progress = _store(settings)
+    try:
+        run(
+            settings,
+            progress,
+            names,
+            clock.now(),
+            console(),
+            dry_run=dry_run,
+            retention=retention,
+            card_count=sum(len(info.card_ids) for info in infos),
+        )
+    finally:
+        progress.close()
+
+
 @progress_app.command("export")
 def export(
     out: Annotated[

@@ -281,3 +281,26 @@ def test_recent_activity_kept_with_the_cards_matches_the_full_history(tmp_path: 
         got = fresh.activity(since)["d"]
         first = int(since.timestamp() // 900)
         assert got == {h: t for h, t in full.items() if h >= first}, hours_back
+
+
+def test_recent_activity_read_from_a_long_log_is_pruned_and_stays_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonstore, "RECENT_SLOTS", 3)  # prune after 12 quarter hours
+    store = JsonStore(tmp_path)
+    at = T0
+    for i in range(80):
+        previous = store.load_states().get(("d", f"c{i % 9}"))
+        review = answer(store, f"c{i % 9}", rating=(i % 4) + 1, at=at)
+        if i % 11 == 5:
+            store.undo(review, previous)
+        at += timedelta(minutes=50)
+    full = JsonStore(tmp_path).activity()["d"]
+    fresh = JsonStore(tmp_path)
+    fresh.load_states()
+    assert len(fresh._recent["d"].extra) <= 4 * 3 + 1  # pruned while reading
+    for minutes_back in (10, 100, 200, 1000, 10_000):
+        since = at - timedelta(minutes=minutes_back)
+        first = int(since.timestamp() // 900)
+        got = JsonStore(tmp_path).activity(since)["d"]
+        assert got == {h: t for h, t in full.items() if h >= first}, minutes_back

@@ -620,3 +620,15 @@ def test_read_lines_counts_blank_lines_and_reports_a_torn_tail(tmp_path: Path) -
         (4, b'{"c":', True),
     ]
     assert lines[-1].start.bytes == len(b'{"a":1}\n\n{"b":\r2}\n')
+
+
+def test_an_answer_after_another_process_answered_is_counted_once(tmp_path: Path) -> None:
+    first, second = JsonStore(tmp_path), JsonStore(tmp_path)
+    answer(first, "a")
+    first.compact()  # the activity counts are loaded, as of the end of the log
+    answer(second, "b", at=T0 + timedelta(minutes=1))  # another process appends
+    answer(first, "c", at=T0 + timedelta(minutes=2))
+    assert first.activity() == without_snapshot(tmp_path).activity()
+    assert sum(t.reviews for t in first.activity()["d"].values()) == 3
+    first.compact()
+    assert JsonStore(tmp_path).activity() == without_snapshot(tmp_path).activity()

@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from flashcards import fsutil
 from flashcards.due import DueEntry, entry_of
@@ -183,14 +183,14 @@ class JsonStore:
         twice (a duplicated line) counts once. Streams: the log is read twice, and any
         damage is reported by the first pass, before anything is yielded."""
         end = self._readable_end()
-        undone = {line["undo"] for line, _, _ in self._read(Offset(), end) if "undo" in line}
-        lines = (
-            line
-            for line, _, _ in self._read(Offset(), end)
-            if "undo" not in line and "set" not in line and line["id"] not in undone
+        undone = {e.line["undo"] for e, _, _ in self._read(Offset(), end) if "undo" in e.line}
+        entries = (
+            entry
+            for entry, _, _ in self._read(Offset(), end)
+            if entry.is_review and entry.line["id"] not in undone
         )
-        for line in first_of_each(lines, lambda line: line["id"]):
-            yield Review.from_dict(line)  # type: ignore[arg-type]
+        for entry in first_of_each(entries, lambda entry: entry.line["id"]):
+            yield entry.review()
 
     def import_reviews(self, reviews: Iterable[Review]) -> int:
         """Add the reviews whose ids the log does not hold (each id once), with the
@@ -200,8 +200,7 @@ class JsonStore:
         group is replayed with its cards' history, and the result is appended in one
         all-or-nothing append (``PENDING`` marks it until it is durable)."""
         with self._writing():
-            self._catch_up(CARDS, None, repair=True)
-            self._catch_up(ACTIVITY, None, repair=True)
+            self._catch_up((CARDS, ACTIVITY), None, repair=True)
             self._save_recomputed()
             size_hint = len(reviews) if isinstance(reviews, Collection) else 0
             groups = max(1, size_hint // IMPORT_GROUP + 1)
@@ -220,8 +219,7 @@ class JsonStore:
                 raise StoreError(
                     f"{self.folder}: cannot import ({_reason(exc)}); nothing was written"
                 ) from None
-            self._catch_up(CARDS, None, repair=True)
-            self._catch_up(ACTIVITY, None, repair=True)
+            self._catch_up((CARDS, ACTIVITY), None, repair=True)
             try:
                 self._compact(repair_log=True)
             except (OSError, StoreError) as exc:
@@ -336,14 +334,7 @@ class JsonStore:
         return decode_state(raw)
 
     def _pending(self) -> int | None:
-        """Where the log ended before an import that is under way or was cut short."""
-        try:
-            data = json.loads((self.folder / PENDING).read_bytes())
-            return int(data["start"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # not ours to guess; `flashcards check` reports the file
+        return pending_import(self.folder)
 
     def _readable_end(self) -> int | None:
         """Where reading stops: before an import still being appended (or cut short)."""
@@ -376,35 +367,40 @@ class JsonStore:
         (self.folder / PENDING).unlink(missing_ok=True)
         fsutil.fsync_dir(self.folder)
 
-    def _catch_up(self, kind: str, decks: Collection[str] | None, repair: bool = False) -> None:
-        """Load the snapshot of ``kind`` for the decks (all when ``None``) and apply
-        the log lines after it. With ``repair`` the caller holds the lock, and a torn
-        tail is set aside."""
+    def _catch_up(
+        self, kinds: str | tuple[str, ...], decks: Collection[str] | None, repair: bool = False
+    ) -> None:
+        """Load the snapshot of ``kinds`` for the decks (all when ``None``) and apply
+        the log lines after it, in one pass. With ``repair`` the caller holds the lock,
+        and a torn tail is set aside."""
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
         index, files = self._index()
         known = self.snapshot.decks(files) if self._use_snapshot else []
         wanted = set(known) if decks is None else set(decks)
-        for deck in wanted:
-            if (deck, kind) not in self._pos:
-                self._load(deck, kind, index, files)
-        if decks is None:
-            self._all.add(kind)
-        positions = [pos for (deck, k), pos in self._pos.items() if k == kind and deck in wanted]
+        for kind in kinds:
+            for deck in wanted:
+                if (deck, kind) not in self._pos:
+                    self._load(deck, kind, index, files)
+            if decks is None:
+                self._all.add(kind)
+        positions = [pos for (deck, k), pos in self._pos.items() if k in kinds and deck in wanted]
         start = min([*positions, index] if decks is None else positions or [index])
         end = start
         reading = self._read(start, self._readable_end())
-        for line, begin, after in reading:
+        for entry, begin, after in reading:
             end = after
-            deck = line["deck"]
-            if (deck, kind) not in self._pos and kind in self._all:
-                self._fresh(deck, kind, index)
-            pos = self._pos.get((deck, kind))
-            if pos is not None and begin.bytes >= pos.bytes:
-                self._apply(line, kind)
+            deck = entry.line["deck"]
+            for kind in kinds:
+                if (deck, kind) not in self._pos and kind in self._all:
+                    self._fresh(deck, kind, index)
+                pos = self._pos.get((deck, kind))
+                if pos is not None and begin.bytes >= pos.bytes:
+                    self._apply(entry, kind)
         self._end = end
         self._tail = reading.tail
         # Every deck whose position was at or past ``start`` has now seen every line.
         for key, pos in self._pos.items():
-            if key[1] == kind and pos.bytes >= start.bytes:
+            if key[1] in kinds and pos.bytes >= start.bytes:
                 self._pos[key] = self._end
         if repair and self._tail is not None:
             self._set_aside_torn_tail(self._tail)
@@ -519,29 +515,31 @@ class JsonStore:
             f"{self.log_path}: dropped an incomplete last line left by a crash (kept in {aside.name})"
         )
 
-    def _apply(self, line: dict[str, Any], kind: str) -> None:
+    def _apply(self, entry: LogEntry, kind: str) -> None:
+        line = entry.line
         deck, card = line["deck"], line["card"]
         if kind == CARDS:
-            state = line.get("state")
             cards = self._cards[deck]
-            if state is None:
+            if entry.state is None:
                 cards.pop(card, None)
             else:
-                cards[card] = CardState.from_dict(state)
-        if "set" in line:
-            return
+                cards[card] = entry.state
+        if entry.reviewed_at is None:
+            return  # a ``set`` line: a state, no review
+        slot = slot_of(entry.reviewed_at)
+        if kind == CARDS and slot < self._recent_from[deck]:
+            return  # older than the recent activity kept with the cards
         sign = -1 if "undo" in line else 1
-        review = Review(
-            id="",
-            deck=deck,
-            card=card,
-            rating=line["rating"],
-            reviewed_at=datetime.fromisoformat(line["reviewed_at"]),
-            duration_ms=None,
-            before=line["before"],
-        )
+        review = Review("", deck, card, line["rating"], entry.reviewed_at, None, line["before"])
         counts = self._recent[deck] if kind == CARDS else self._activity[deck]
-        counts.extra.setdefault(slot_of(review.reviewed_at), Tally()).add(review, sign)
+        counts.extra.setdefault(slot, Tally()).add(review, sign)
+        if kind == CARDS and len(counts.extra) > 4 * RECENT_SLOTS:
+            # Replaying a long history: keep only the last two days with the cards
+            # (what is older is in the activity counts), so memory stays small.
+            latest = counts.latest()
+            assert latest is not None
+            counts.prune(latest - RECENT_SLOTS)
+            self._recent_from[deck] = max(self._recent_from[deck], latest - RECENT_SLOTS)
 
     # -- states written by an older version ----------------------------------
 
@@ -561,11 +559,12 @@ class JsonStore:
 
         undone: set[str] = set()
         history: list[Review] = []
-        for line, _, _ in self._read(Offset(), self._end.bytes):
+        for entry, _, _ in self._read(Offset(), self._end.bytes):
+            line = entry.line
             if "undo" in line:
                 undone.add(line["undo"])
-            elif "set" not in line and (line["deck"], line["card"]) in stale:
-                history.append(Review.from_dict(line))  # type: ignore[arg-type]
+            elif entry.is_review and (line["deck"], line["card"]) in stale:
+                history.append(entry.review())
         standing = first_of_each((r for r in history if r.id not in undone), lambda r: r.id)
         states = replay(standing).states
         for deck, card in stale:
@@ -601,7 +600,7 @@ class JsonStore:
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
         """Append lines durably and apply them to what is in memory. Caller holds the
-        lock and has caught up, so memory is current up to the old end of the log."""
+        lock and has caught up what it needs, up to the old end of the log."""
         payload = b"".join(
             json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in lines
         )
@@ -612,13 +611,18 @@ class JsonStore:
                 f"{self.log_path}: cannot save ({exc.strerror}); nothing was written"
             ) from None
         self._wrote = True
-        for line in lines:
-            for kind in (CARDS, ACTIVITY):
-                if (line["deck"], kind) not in self._pos and kind in self._all:
-                    self._fresh(line["deck"], kind, self._end)
-                if (line["deck"], kind) in self._pos:
-                    self._apply(line, kind)
         old_end = self._end
+        for line in lines:
+            entry = _entry_of(line)
+            for kind in (CARDS, ACTIVITY):
+                key = (line["deck"], kind)
+                if key not in self._pos and kind in self._all:
+                    self._fresh(line["deck"], kind, old_end)
+                # Only what is current up to the old end takes the lines now; what lags
+                # behind (other processes appended since it was read) reads them later,
+                # with the lines before them, and must not count them twice.
+                if self._pos.get(key) == old_end:
+                    self._apply(entry, kind)
         self._end = Offset(begin + len(payload), old_end.lines + len(lines))
         for key, pos in self._pos.items():
             if pos == old_end:
@@ -629,11 +633,11 @@ class JsonStore:
         standing history of their cards after them; returns how many are fresh."""
         known: set[str] = set()
         undone: set[str] = set()
-        for line, _, _ in self._read(Offset(), self._end.bytes):
-            if "undo" in line:
-                undone.add(line["undo"])
-            elif "set" not in line:
-                known.add(line["id"])
+        for entry, _, _ in self._read(Offset(), self._end.bytes):
+            if "undo" in entry.line:
+                undone.add(entry.line["undo"])
+            elif entry.is_review:
+                known.add(entry.line["id"])
         touched: set[CardKey] = set()
         added = 0
         for review in first_of_each(reviews, lambda r: r.id, known):
@@ -644,12 +648,11 @@ class JsonStore:
         del known
         if added:
             standing = (
-                line
-                for line, _, _ in self._read(Offset(), self._end.bytes)
-                if "undo" not in line
-                and "set" not in line
-                and (line["deck"], line["card"]) in touched
-                and line["id"] not in undone
+                entry.line
+                for entry, _, _ in self._read(Offset(), self._end.bytes)
+                if entry.is_review
+                and (entry.line["deck"], entry.line["card"]) in touched
+                and entry.line["id"] not in undone
             )
             for line in first_of_each(standing, lambda line: line["id"]):
                 spill.add(
@@ -698,8 +701,7 @@ class JsonStore:
 
     def _compact(self, repair_log: bool) -> None:
         self._clean_leftovers()
-        self._catch_up(CARDS, None, repair=repair_log)
-        self._catch_up(ACTIVITY, None, repair=repair_log)
+        self._catch_up((CARDS, ACTIVITY), None, repair=repair_log)
         if repair_log:
             self._save_recomputed()
             self._terminate_last_line()
@@ -753,24 +755,36 @@ class JsonStore:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def pending_import(folder: Path) -> int | None:
+    """Where the log in ``folder`` ended before an import that is under way or was cut
+    short (``PENDING``), if one is."""
+    try:
+        data = json.loads((folder / PENDING).read_bytes())
+        return int(data["start"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not ours to guess; `flashcards check` reports the file
+
+
 class _Reading:
-    """Parsed log lines ``(line, offset before, offset after)`` from ``start`` to ``end``;
+    """Parsed log lines ``(entry, offset before, offset after)`` from ``start`` to ``end``;
     once exhausted, ``tail`` is the torn tail that ended it, if any."""
 
     def __init__(self, store: JsonStore, start: Offset, end: int | None) -> None:
         self.store, self.start, self.end = store, start, end
         self.tail: Line | None = None
 
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], Offset, Offset]]:
+    def __iter__(self) -> Iterator[tuple[LogEntry, Offset, Offset]]:
         for raw in read_lines(self.store.log_path, self.start, self.end):
             if raw.torn:
                 self.tail = raw
                 return
             try:
-                line = parse_log_line(raw.data)
+                entry = parse_log_line(raw.data)
             except ValueError as exc:
                 raise self.store._corrupt(raw.number, str(exc)) from None
-            yield line, raw.start, raw.end
+            yield entry, raw.start, raw.end
 
 
 class _Spill:
@@ -853,27 +867,60 @@ def _is_payload(kind: str, payload: Any) -> bool:
     )
 
 
-def parse_log_line(data: bytes) -> dict[str, Any]:
-    """One log line as a dict, checked; ``ValueError`` saying what is wrong otherwise."""
+class LogEntry(NamedTuple):
+    """One log line, checked: the object, the card state it carries and (unless it is
+    a ``set`` line) the time of its review, parsed once."""
+
+    line: dict[str, Any]
+    state: CardState | None
+    reviewed_at: datetime | None
+
+    @property
+    def is_review(self) -> bool:
+        """A review (not an ``undo`` naming one, nor a recomputed state)."""
+        return self.reviewed_at is not None and "undo" not in self.line
+
+    def review(self) -> Review:
+        line = self.line
+        assert self.reviewed_at is not None
+        return Review(
+            line["id"],
+            line["deck"],
+            line["card"],
+            line["rating"],
+            self.reviewed_at,
+            line.get("duration_ms"),
+            line["before"],
+            self.state,
+        )
+
+
+def parse_log_line(data: bytes) -> LogEntry:
+    """One log line, checked; ``ValueError`` saying what is wrong otherwise."""
     try:
-        line = json.loads(data)
-        _check_line(line)
+        return _entry_of(json.loads(data))
     except KeyError as exc:
         raise ValueError(f"missing `{exc.args[0]}`") from None
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         raise ValueError(str(exc)) from None
-    return line
 
 
-def _check_line(line: Any) -> None:
+def _entry_of(line: Any) -> LogEntry:
+    state, reviewed_at = _check_line(line)
+    return LogEntry(line, state, reviewed_at)
+
+
+def _check_line(line: Any) -> tuple[CardState | None, datetime | None]:
     """Refuse a line that is JSON but not one of ours: every field used later is checked
-    here, so a damaged line stops with its line number instead of failing further on."""
+    here, so a damaged line stops with its line number instead of failing further on.
+    Returns the state and review time it carries."""
     if not isinstance(line, dict):
         raise ValueError("not an object")
     for key in ("deck", "card"):
         if not isinstance(line[key], str) or not line[key]:
             raise ValueError(f"`{key}` is not text")
     state = line["state"]
+    parsed = None
     if state is not None:
         parsed = CardState.from_dict(state)
         if parsed.due.tzinfo is None or (parsed.last_review and parsed.last_review.tzinfo is None):
@@ -883,7 +930,7 @@ def _check_line(line: Any) -> None:
                 f"a time in `state` is not between the years {YEARS[0]} and {YEARS[1]}"
             )
     if "set" in line:
-        return  # a state recomputed from the log (null: the card is new again)
+        return parsed, None  # a state recomputed from the log (null: the card is new again)
     key = "undo" if "undo" in line else "id"
     if not isinstance(line[key], str):
         raise ValueError(f"`{key}` is not text")
@@ -896,6 +943,7 @@ def _check_line(line: Any) -> None:
         raise ValueError("`reviewed_at` has no UTC offset")
     if not in_years(reviewed_at):
         raise ValueError(f"`reviewed_at` is not between the years {YEARS[0]} and {YEARS[1]}")
+    return parsed, reviewed_at
 
 
 def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:

@@ -13,8 +13,8 @@ that deck (so reading may start at ``log``), provided the index lists that very 
 offset. Every file is replaced atomically and any file that cannot be read is simply
 ignored: the log is replayed from further back instead.
 
-Each file is a header line and a payload. The header carries a checksum of the payload
-(a changed digit makes the file unreadable, never silently different) and a digest of
+Each file is a header line and a payload. The header carries a checksum of itself and
+the payload (a changed digit makes the file unreadable, never silently different) and a digest of
 the log bytes just before its offset (``logfile.window_digest``): when the log is edited
 before that offset, the offset no longer falls where it did and the file is not used.
 A deck id too long for a file name gets a name cut short and ended by a hash of the id.
@@ -80,6 +80,9 @@ def encoded_entry(raw: list[Any]) -> DueEntry:
     return DueEntry(raw[0], raw[5], raw[6])
 
 
+_NOTHING = Tally()
+
+
 @dataclass
 class DeckActivity:
     """A deck's counts per quarter hour: a flat sorted list from the snapshot, plus changes since."""
@@ -88,6 +91,8 @@ class DeckActivity:
     extra: dict[int, Tally] = field(default_factory=dict)
 
     def since(self, first: int | None) -> dict[int, Tally]:
+        """Counts per quarter hour from ``first`` on; a quarter hour whose answers were
+        all undone counts nothing and is left out, wherever its counts came from."""
         out: dict[int, Tally] = {}
         flat = self.flat
         start = 0
@@ -102,7 +107,7 @@ class DeckActivity:
             if first is not None and hour < first:
                 continue
             out.setdefault(hour, Tally()).absorb(tally)
-        return out
+        return {hour: tally for hour, tally in out.items() if tally != _NOTHING}
 
     def hours(self) -> set[int]:
         reviews = dict(zip(self.flat[0::5], self.flat[1::5], strict=True))
@@ -111,11 +116,46 @@ class DeckActivity:
         return {hour for hour, count in reviews.items() if count > 0}
 
     def merged_flat(self) -> list[int]:
-        flat: list[int] = []
-        for hour, t in sorted(self.since(None).items()):
-            if t.reviews or t.new or t.review or t.passed:
-                flat += [hour, t.reviews, t.new, t.review, t.passed]
-        return flat
+        """Everything as one flat sorted list (quarter hours that count nothing left
+        out), merged without an object per quarter hour: it may hold years of them."""
+        flat, extra = self.flat, self.extra
+        out: list[int] = []
+        i = 0
+        for hour in sorted(extra):
+            while i < len(flat) and flat[i] < hour:
+                _put(out, flat[i : i + 5])
+                i += 5
+            t = extra[hour]
+            row = [hour, t.reviews, t.new, t.review, t.passed]
+            if i < len(flat) and flat[i] == hour:
+                row = [hour, *(a + b for a, b in zip(row[1:], flat[i + 1 : i + 5], strict=True))]
+                i += 5
+            _put(out, row)
+        while i < len(flat):
+            _put(out, flat[i : i + 5])
+            i += 5
+        return out
+
+    def prune(self, first: int) -> None:
+        """Forget the quarter hours before ``first``."""
+        start = 0
+        while start < len(self.flat) and self.flat[start] < first:
+            start += 5
+        del self.flat[:start]
+        for hour in [h for h in self.extra if h < first]:
+            del self.extra[hour]
+
+    def latest(self) -> int | None:
+        """The last quarter hour with any count, if any."""
+        last = max(self.extra, default=None)
+        if self.flat and (last is None or self.flat[-5] > last):
+            return self.flat[-5]
+        return last
+
+
+def _put(out: list[int], row: list[int]) -> None:
+    if any(row[1:]):
+        out += row
 
 
 class Damaged(Exception):
@@ -195,7 +235,7 @@ class SnapshotFolder:
     ) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = json.dumps(payload, separators=(",", ":")).encode()
-        header = {
+        header: dict[str, Any] = {
             "format": FORMAT,
             "schema": SCHEMA_VERSION,
             "deck": deck,
@@ -203,8 +243,8 @@ class SnapshotFolder:
             "log": offset.bytes,
             "lines": offset.lines,
             "window": window,
-            "sum": _checksum(data),
         }
+        header["sum"] = _checksum(header, data)
         write_atomically(path, [json.dumps(header).encode(), b"\n", data])
 
     @staticmethod
@@ -224,7 +264,7 @@ class SnapshotFolder:
             return None  # written by an older version: rebuilt, nothing is wrong
         if header.get("schema") != SCHEMA_VERSION:
             return None
-        if not newline or header.get("sum") != _checksum(data):
+        if not newline or header.get("sum") != _checksum(header, data):
             raise Damaged(f"{path}: checksum mismatch")
         if header.get("deck") != deck or header.get("kind") != kind:
             raise Damaged(f"{path}: holds another deck")
@@ -236,8 +276,10 @@ class SnapshotFolder:
             raise Damaged(f"{path}: malformed header") from None
 
 
-def _checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
+def _checksum(header: dict[str, Any], data: bytes) -> str:
+    """Of the payload and every header field but the checksum itself."""
+    fields = json.dumps({k: v for k, v in header.items() if k != "sum"}, sort_keys=True)
+    return hashlib.sha256(fields.encode() + b"\n" + data).hexdigest()[:32]
 
 
 def _is_files(data: Any) -> bool:

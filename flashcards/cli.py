@@ -550,3 +550,51 @@ def import_(
 
 def main() -> None:
     app()
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Also repair what can be: rebuild snapshots that disagree with the log, set "
+            "aside a torn last line, roll back an import cut short, remove temp files.",
+        ),
+    ] = False,
+    decks_only: Annotated[
+        bool,
+        typer.Option("--decks-only", help="Only validate the decks (for a pre-commit hook)."),
+    ] = False,
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check decks and progress (Anki's Check Database); exit status 1 if something needs you."""
+    from flashcards.check import ERROR, REPAIRED, run_check
+
+    settings = _settings(decks, store, profile)
+    report = run_check(
+        settings.deck_path,
+        settings.store_url,
+        settings.home,
+        settings.profile,
+        repair=repair,
+        decks_only=decks_only,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        out, err = console(), error_console()
+        styles = {ERROR: "red", REPAIRED: "green"}
+        for finding in report.findings:
+            where = f"{finding.where}: " if finding.where else ""
+            text = f"{finding.severity}: {where}{finding.message}"
+            err.print(plain(text, styles.get(finding.severity, "yellow")), soft_wrap=True)
+        errors = sum(f.severity == ERROR for f in report.findings)
+        summary = f"Checked {report.decks} decks and {report.reviews} reviews: "
+        summary += f"{errors} problem(s) need you." if errors else "nothing needs you."
+        out.print(plain(summary), soft_wrap=True)
+    if report.needs_user:
+        raise typer.Exit(code=1)

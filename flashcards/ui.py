@@ -20,10 +20,12 @@ from rich.panel import Panel
 from rich.segment import Segment
 from rich.text import Text
 
-from flashcards.cardtext import card_text
+from flashcards.cardkinds import Comparison, compare_typed, expected_answer
+from flashcards.cardtext import card_text, cloze_text, plain_text, typed_comparison
 from flashcards.errors import StoreError
 from flashcards.intervals import interval_label, span_label
-from flashcards.model import Card
+from flashcards.lineedit import LineEditor
+from flashcards.model import CLOZE, Card
 from flashcards.scheduling import RATINGS
 from flashcards.session import StudySession, Summary, describe_wait
 from flashcards.text import plain, safe_text
@@ -48,6 +50,26 @@ _SEQUENCES = {
     "\x1b[F": "end",
     "\x1bOF": "end",
     "\x1b[4~": "end",
+    "\x1b[C": "right",
+    "\x1bOC": "right",
+    "\x1b[D": "left",
+    "\x1bOD": "left",
+    "\x1b[3~": "delete",
+}
+#: What control characters mean while a typed answer is edited (as in a shell).
+_EDIT_CONTROLS = {
+    "\x7f": "backspace",
+    "\x08": "backspace",
+    "\x15": "ctrl-u",
+    "\x0b": "ctrl-k",
+    "\x17": "ctrl-w",
+    "\x01": "home",
+    "\x05": "end",
+    "\x02": "left",
+    "\x06": "right",
+    "\r": "enter",
+    "\n": "enter",
+    "\x04": "ctrl-d",
 }
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|O.)?")
 
@@ -144,9 +166,15 @@ class Keys:
             with contextlib.suppress(BlockingIOError):  # when full, it is awake already
                 os.write(self._wake[1], b"!")  # wakes a `read` waiting for a key
 
-    def read(self) -> str:
+    def read(self, raw: bool = False) -> str:
         """``enter``, ``space``, ``eof``, ``redraw``, a movement key (``up``, ``down``,
-        ``pageup``, ``pagedown``, ``home``, ``end``) or the key's character (lower-cased)."""
+        ``pageup``, ``pagedown``, ``home``, ``end``, ``left``, ``right``) or the key's
+        character (lower-cased).
+
+        ``raw`` (in a terminal, to edit a typed answer): the character as typed, Space
+        included, and line-editing keys by name (``backspace``, ``delete``, ``ctrl-u``,
+        ``ctrl-k``, ``ctrl-w``, ``ctrl-d``, ``escape``; see ``_EDIT_CONTROLS``); other
+        control characters are ``""``; ``eof`` is only the end of input."""
         if self.interactive:
             while not self._pending:
                 if self._redraw:
@@ -173,6 +201,8 @@ class Keys:
                 self._pending = self._pending[len(sequence) :]
                 return _SEQUENCES.get(sequence, "escape")
             char, self._pending = self._pending[0], self._pending[1:]
+            if raw:
+                return _EDIT_CONTROLS.get(char, "" if char < " " else char)
         else:
             line = self.stream.readline()
             if not line:
@@ -186,11 +216,46 @@ class Keys:
             return "eof"
         return char.lower()
 
+    def read_line(self) -> str | None:
+        """One line of input without its line ending (``None`` at the end of input):
+        the typed answer, when standard input is not a terminal."""
+        line = self.stream.readline()
+        return line.rstrip("\r\n") if line else None
+
     def _drain_wake(self) -> None:
         assert self._wake is not None
         with contextlib.suppress(BlockingIOError):
             while os.read(self._wake[0], 64):
                 pass
+
+
+def _question(card: Card) -> RenderableType:
+    """The question side: a cloze card's text with its deletion hidden."""
+    if card.template == CLOZE:
+        return cloze_text(card.text, card.cloze, question=True, markdown=card.markdown)
+    return card_text(card.question, card.markdown)
+
+
+def _answer(card: Card, comparison: Comparison | None) -> list[RenderableType]:
+    """The answer side: a cloze card's text filled in, then its ``extra``; for a typed
+    answer, the comparison (with the answer under it, for a cloze card or when the
+    answer has several lines, which the comparison's one line cannot show)."""
+    typed: list[RenderableType] = []
+    if comparison is not None:
+        typed.append(typed_comparison(comparison))
+    if card.template == CLOZE:
+        parts = [cloze_text(card.text, card.cloze, question=False, markdown=card.markdown)]
+        if typed:
+            parts += [Text(""), *typed]
+        if card.extra:
+            parts += [Text(""), card_text(card.extra, card.markdown)]
+        return parts
+    answer = card_text(card.answer, card.markdown)
+    if not typed:
+        return [answer]
+    if "\n" not in plain_text(card.answer, card.markdown):
+        return typed  # the expected line is the answer, but for its inline markup
+    return [*typed, Text(""), answer]
 
 
 def _duration(seconds: float) -> str:
@@ -226,6 +291,12 @@ class _View:
     offset: int = 0
     #: Scroll so that this line (where the answer begins) is in sight on the next draw.
     focus: int | None = None
+    #: A typed card's answer being typed (in a terminal) ...
+    editor: LineEditor | None = None
+    #: ... or, once revealed, the typed answer against the expected one.
+    comparison: Comparison | None = None
+    #: A typed card waiting for its answer (from a line of input, not a terminal).
+    awaiting_line: bool = False
 
 
 class StudyScreen:
@@ -278,18 +349,42 @@ class StudyScreen:
     def _study(self, card: Card) -> Card | str | None:
         """Show one card and handle its keys: returns "quit", a card to show again
         (after an undo) or ``None`` when the card was answered."""
-        self._present(_View(card))
+        typing = card.typed and self.keys.interactive
+        self._present(
+            _View(
+                card,
+                editor=LineEditor() if typing else None,
+                awaiting_line=card.typed and not typing,
+            )
+        )
         shown = time.monotonic()
         if self.on_first_card is not None:
             first, self.on_first_card = self.on_first_card, None
             first()
-        key = self._wait_for(REVEAL_KEYS)
-        if key not in REVEAL_KEYS:
-            return self._leave(key, card)
+        comparison = None
+        if card.typed:
+            typed = self._type_answer()
+            if typed is None:
+                return "quit"
+            if typed:
+                comparison = compare_typed(typed, expected_answer(card), card.markdown)
+        else:
+            key = self._wait_for(REVEAL_KEYS)
+            if key not in REVEAL_KEYS:
+                return self._leave(key, card)
         now = self.clock()
         spans = self.session.button_seconds(card, now)
         labels = {r: span_label(seconds) for r, seconds in spans.items()}
-        self._present(_View(card, True, labels, self._view.offset, self._answer_line(card)))
+        self._present(
+            _View(
+                card,
+                True,
+                labels,
+                self._view.offset,
+                self._answer_line(card),
+                comparison=comparison,
+            )
+        )
         key = self._wait_for({*RATING_KEYS, *REVEAL_KEYS})
         if key not in RATING_KEYS and key not in REVEAL_KEYS:
             return self._leave(key, card)
@@ -316,6 +411,28 @@ class StudyScreen:
                 self._scroll("pagedown" if key == "space" else key)
             elif key in keys or key in ("q", "eof", "u"):
                 return key
+
+    def _type_answer(self) -> str | None:
+        """The answer typed for a typed card ("" when Esc skips typing, or for an empty
+        line), or ``None`` to quit (end of input, or Ctrl-D on an empty line). In a
+        terminal the line is edited in place, the card paging with ↑/↓/PgUp/PgDn."""
+        editor = self._view.editor
+        if editor is None:
+            return self.keys.read_line()
+        while True:
+            key = self.keys.read(raw=True)
+            if key == "redraw":
+                self._redraw()
+            elif key in ("up", "down", "pageup", "pagedown"):
+                self._scroll(key)
+            elif key == "enter":
+                return editor.text
+            elif key == "escape":
+                return ""
+            elif key == "eof" or (key == "ctrl-d" and not editor.text):
+                return None
+            elif editor.press("delete" if key == "ctrl-d" else key):
+                self._draw_input()
 
     def _leave(self, key: str, card: Card) -> Card | str:
         """Quit, or undo the last answer and return the card to show again."""
@@ -402,19 +519,47 @@ class StudyScreen:
         if view.card is None:
             return []
         enter = "Enter" if more else "Space/Enter"
+        if view.editor is not None:
+            return self._packed(self._typing_hints(more, back), Text(" · ", style="dim"))
         hints = ["Space/PgDn more"] if more else []
         buttons: list[Text] = []
+        keys: list[Text] = []
         if view.revealed and view.labels:
+            matched = view.comparison is not None and view.comparison.matches
             buttons = [
-                Text.assemble((f" {rating} ", "reverse"), f" {name} {view.labels[rating]}")
+                Text.assemble(
+                    (f" {rating} ", "reverse"),
+                    (
+                        f" {name} {view.labels[rating]}",
+                        "bold green" if matched and rating == 3 else "",
+                    ),
+                )
                 for rating, name in RATINGS.items()
             ]
-            hints += ["1-4 answer", f"{enter} Good"]
+            if view.comparison is not None:
+                keys.append(
+                    Text(f"✓ typed answer matches: {enter} Good", "bold green")
+                    if matched
+                    else Text("✗ typed answer differs", "bold red")
+                )
+            hints += ["1-4 answer"] if matched else ["1-4 answer", f"{enter} Good"]
+        elif view.awaiting_line:
+            # every line is the answer now, "q" and "u" too: only the end of input quits
+            return [Text("Type the answer on one line, then Enter.", style="dim")]
         else:
             hints += [f"{enter} show answer"]
         hints += [*(["PgUp back"] if back else []), "u undo", "q quit"]
-        keys = [Text(hint, style="dim") for hint in hints]
+        keys += [Text(hint, style="dim") for hint in hints]
         return [*self._packed(buttons, "   "), *self._packed(keys, Text(" · ", style="dim"))]
+
+    def _typing_hints(self, more: bool, back: bool) -> list[Text]:
+        hints = [
+            Text.assemble(("Type the answer:", "bold")),
+            *(Text(hint, style="dim") for hint in ["Enter check", "Esc skip", "Ctrl-U clear"]),
+        ]
+        if more or back:
+            hints.append(Text("↑/↓ PgUp/PgDn card", style="dim"))
+        return hints
 
     def _packed(self, items: list[Text], separator: str | Text) -> list[Text]:
         """``items`` joined by ``separator`` in lines no wider than the terminal."""
@@ -428,18 +573,16 @@ class StudyScreen:
         return lines
 
     def _card_parts(self, card: Card, revealed: bool) -> list[RenderableType]:
-        parts: list[RenderableType] = [card_text(card.question, card.markdown)]
+        parts: list[RenderableType] = [_question(card)]
         if revealed:
-            parts += [Text("─" * 20, style="dim"), card_text(card.answer, card.markdown)]
+            parts += [Text("─" * 20, style="dim"), *_answer(card, self._view.comparison)]
         return parts
 
     def _answer_line(self, card: Card) -> int:
         """The line of the card where the answer begins (its separator)."""
         if not self.console.is_terminal:
             return 0
-        question = self.console.render_lines(
-            card_text(card.question, card.markdown), self._card_options()
-        )
+        question = self.console.render_lines(_question(card), self._card_options())
         return len(question)
 
     def _card_options(self) -> ConsoleOptions:
@@ -466,6 +609,22 @@ class StudyScreen:
                 console.print(line)
         for message in self._shown:
             console.print(message, soft_wrap=True)
+        if view.editor is not None:
+            self._draw_input()
+
+    def _draw_input(self) -> None:
+        """The typed answer on the screen's last line, the cursor in it: redrawn alone
+        on every key (the line scrolls sideways when it is wider than the terminal)."""
+        editor, console = self._view.editor, self.console
+        if editor is None or not console.is_terminal:
+            return
+        from rich.control import Control, ControlType
+
+        prompt = "> "
+        shown, column = editor.window(console.width - len(prompt) - 1)
+        console.control(Control.move_to_column(0), Control((ControlType.ERASE_IN_LINE, 2)))
+        console.print(Text.assemble((prompt, "bold"), plain(shown, one_line=True)), end="")
+        console.control(Control.move_to_column(len(prompt) + column))
 
     def _draw_card_window(self, card: Card) -> None:
         """The card in a border, as much as the terminal has room for, with the header

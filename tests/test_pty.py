@@ -194,3 +194,115 @@ def test_ctrl_z_then_fg_brings_back_single_keys_and_redraws(env: dict[str, str])
     shell.expect(pexpect.EOF)
     shell.close()
     assert exported_ratings(env) == [3]
+
+
+KINDS_DECK = """\
+name: Card kinds
+cards:
+  - id: tls
+    cloze: "{{c1::TLS}} runs on top of **{{c2::TCP::a protocol}}**"
+    extra: TLS 1.3 is RFC 8446.
+  - id: dynamodb-what-is
+    question: What is DynamoDB?
+    answer: Amazon's NoSQL database service
+    reverse: true
+  - id: port
+    question: Which port does HTTPS use?
+    answer: "443"
+    typed: true
+"""
+
+
+def test_every_card_kind_with_siblings_kept_for_the_next_day(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    deck = tmp_path / "kinds.yaml"
+    deck.write_text(KINDS_DECK, encoding="utf-8")
+    study = ["study", "--decks", str(deck)]
+    child = spawn(study, env)
+    child.expect("New 3")  # one card of each entry: the siblings wait
+    child.expect(r"\[\.\.\.\]")
+    child.expect(" runs on top of ")
+    child.expect("show answer")
+    child.send(" ")
+    child.expect("TLS")
+    child.expect("RFC 8446")
+    child.expect("Easy")
+    child.send("4")
+    child.expect("What is DynamoDB")
+    child.expect("show answer")
+    child.send(" ")
+    child.expect("NoSQL")
+    child.expect("Easy")
+    child.send("4")
+    child.expect("Which port does HTTPS use")
+    child.expect("Type the answer")
+    child.send("4x")
+    child.send("\x7f")  # Backspace
+    child.send("3")
+    child.send("\x1b[D")  # ← then type before the cursor
+    child.send("4")
+    child.expect(r"> (\x1b\[[0-9;]*m)*443")
+    child.send("\r")
+    child.expect("typed answer matches")
+    child.send("4")
+    child.expect("Done for now")
+    child.expect("Next card due in 18h")  # the siblings, at tomorrow's 4 a.m.
+    child.send("q")
+    child.expect(r"Answered 3 cards \(0 Again\)")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    same_day = spawn(study, {**env, "FLASHCARDS_NOW": "2026-11-23T23:00:00+01:00"})
+    same_day.expect("Nothing due now")
+    same_day.expect(pexpect.EOF)
+    same_day.close()
+    assert same_day.exitstatus == 0
+
+    next_day = spawn(study, {**env, "FLASHCARDS_NOW": "2026-11-24T09:00:00+01:00"})
+    next_day.expect("New 2")
+    next_day.expect(r"\[a protocol\]")
+    next_day.send(" ")
+    next_day.expect("Easy")
+    next_day.send("4")
+    next_day.expect("Amazon's NoSQL database service")  # the reverse card asks the answer
+    next_day.expect("show answer")
+    next_day.send(" ")
+    next_day.expect("What is DynamoDB")
+    next_day.expect("Easy")
+    next_day.send("4")
+    next_day.expect("Done for now")
+    next_day.send("q")
+    next_day.expect(r"Answered 2 cards")
+    next_day.expect(pexpect.EOF)
+    next_day.close()
+    assert next_day.exitstatus == 0
+    assert exported_ratings(env) == [4, 4, 4, 4, 4]
+
+
+def test_progress_survives_edits_of_a_cloze_text_and_a_reversed_answer(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    deck = tmp_path / "kinds.yaml"
+    deck.write_text(KINDS_DECK, encoding="utf-8")
+    answered = "printf '\\n4\\n\\n4\\n443\\n4\\n' | " + " ".join(
+        [*flashcards_command(), "study", "--decks", str(deck)]
+    )
+    subprocess.run(["sh", "-c", answered], env=env, check=True, capture_output=True)
+    before = run_json(["cards", "--json", "--decks", str(deck)], env)
+    deck.write_text(
+        KINDS_DECK.replace("{{c1::TLS}} runs on top of", "These days {{c1::TLS 1.3}} runs over")
+        .replace("Amazon's NoSQL database service", "A managed NoSQL database")
+        .replace("{{c2::TCP::a protocol}}", "{{c2::TCP::transport}}"),
+        encoding="utf-8",
+    )
+    after = run_json(["cards", "--json", "--decks", str(deck)], env)
+    assert isinstance(before, list) and isinstance(after, list)
+    assert [row["id"] for row in after] == [row["id"] for row in before]
+    assert after[0]["question"].startswith("These days [...] runs over")
+    for old, new in zip(before, after, strict=True):
+        for field in ("state", "due", "stability", "difficulty", "reps"):
+            assert new[field] == old[field], (new["id"], field)
+    studied = {row["id"] for row in after if row["reps"]}
+    assert studied == {"tls/c1", "dynamodb-what-is", "port"}

@@ -457,3 +457,17 @@ def test_progress_import_still_refuses_other_ids(card: str) -> None:
     line = f'{{"deck": "d", "card": "{card}", "rating": 3, "reviewed_at": "2026-01-01T10:00:00+00:00"}}'
     with pytest.raises(UsageError, match="/reverse"):
         parse_line(line, "f:1")
+
+
+def test_the_readme_example_shows_every_field_and_every_kind(tmp_path: Path) -> None:
+    import re
+
+    from flashcards.decks import CARD_KEYS, DECK_KEYS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    written = set(re.findall(r"^\s*(?:- |# )?([a-z_]+):", example, flags=re.M))
+    assert set(DECK_KEYS) | set(CARD_KEYS) <= written
+    deck = load(tmp_path, example)
+    assert {card.kind for card in deck.cards} == {"basic", "reverse", "cloze", "typed"}
+    assert {"dynamodb-table/reverse", "tls/c1", "tls/c2"} <= {card.id for card in deck.cards}

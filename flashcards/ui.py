@@ -726,6 +726,10 @@ class StudyScreen:
         moment = self.session.next_due(now)
         if moment is not None:
             self.console.print(Text(f"Next card due {describe_wait(moment, now)}."))
+        held = self.session.held_back()
+        if held:
+            siblings = "1 sibling waits" if held == 1 else f"{held} siblings wait"
+            self.console.print(Text(f"{siblings} for the next study day."))
 
     def print_summary(self) -> None:
         self._flush()

@@ -97,6 +97,13 @@ def test_a_cloze_question_and_its_answer(tmp_path: Path) -> None:
     assert inside(drawn[3])[2] == "TLS runs on top of TCP"
 
 
+def test_the_end_of_a_session_says_how_many_siblings_wait(tmp_path: Path) -> None:
+    deck = UNTYPED.replace("bury_siblings: false\n", "")
+    drawn, _ = study(tmp_path, ScriptedKeys(["space", "4", "space", "4", "q"]), deck)
+    assert "Done for now." in drawn[-1]
+    assert "2 siblings wait for the next study day." in drawn[-1]
+
+
 def test_a_reversed_card_asks_the_answer(tmp_path: Path) -> None:
     keys = ["space", "3"] * 3 + ["space", "3", "q"]
     drawn, session = study(tmp_path, ScriptedKeys(keys), UNTYPED)

@@ -8,7 +8,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 
 from flashcards.cardkinds import (
     BAD,
@@ -471,3 +474,29 @@ def test_the_readme_example_shows_every_field_and_every_kind(tmp_path: Path) -> 
     deck = load(tmp_path, example)
     assert {card.kind for card in deck.cards} == {"basic", "reverse", "cloze", "typed"}
     assert {"dynamodb-table/reverse", "tls/c1", "tls/c2"} <= {card.id for card in deck.cards}
+
+
+_PLAIN = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp")), max_size=12
+).filter(lambda text: "{{" not in text and "}" not in text and not text.endswith("{"))
+_HIDDEN = _PLAIN.filter(
+    lambda text: text.strip() != "" and "::" not in text and ":" not in text[-1:]
+)
+
+
+@given(
+    st.lists(st.tuples(_PLAIN, st.integers(1, 3), _HIDDEN), min_size=1, max_size=5),
+    _PLAIN,
+)
+def test_cloze_sides_lose_no_character(parts: list[tuple[str, int, str]], tail: str) -> None:
+    text = "".join(f"{before}{{{{c{number}::{hidden}}}}}" for before, number, hidden in parts)
+    text += tail
+    filled = "".join(before + hidden for before, _, hidden in parts) + tail
+    for number in {number for _, number, _ in parts}:
+        answer = cloze_text(text, number, question=False, markdown=False)
+        assert isinstance(answer, Text) and answer.plain == filled
+        question = cloze_text(text, number, question=True, markdown=False)
+        expected = "".join(
+            before + ("[...]" if n == number else hidden) for before, n, hidden in parts
+        )
+        assert isinstance(question, Text) and question.plain == expected + tail

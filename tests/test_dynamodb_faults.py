@@ -43,8 +43,8 @@ ANSWERS_PER_SESSION = 9
 UNDO_CHANCE = 0.2
 CARDS = 40
 LIMITS = Limits(new_per_day=CARDS)
-#: Short timeouts (store URL options) so that a 5-second delay costs half a second.
-TIMEOUTS = "connect_timeout=0.5&read_timeout=0.5"
+#: Short timeouts (store URL options) so that a 5-second delay costs a second.
+TIMEOUTS = "connect_timeout=0.5&read_timeout=1"
 #: Sessions in which, after a few answers, every try of one request fails (a first try
 #: and 3 retries): an outage mid-session whatever the seed draws.
 OUTAGES = {2: "error_500", 6: "drop"}

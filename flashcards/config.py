@@ -94,6 +94,12 @@ def load_settings(
             source = "--decks" if decks else "FLASHCARDS_DECKS"
             raise UsageError(f"{source}: {entry} does not exist")
     store_url = store or env.get("FLASHCARDS_STORE") or _from_file(file_settings, home) or "json"
+    for source, given in (
+        ("--profile", profile),
+        ("FLASHCARDS_PROFILE", env.get("FLASHCARDS_PROFILE")),
+    ):
+        if given is not None and not given.strip() and (source == "--profile" or given != ""):
+            raise UsageError(f"{source} {given!r}: name a profile, or leave it out")
     name = profile or env.get("FLASHCARDS_PROFILE") or file_settings.get("profile") or _os_user()
     if not re.fullmatch(r"[\w.@-]{1,64}", name):
         raise UsageError(

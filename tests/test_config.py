@@ -65,3 +65,10 @@ def test_saving_parameters_keeps_the_rest_of_the_file(isolated_home: Path) -> No
     assert settings.scheduling.for_deck("french") is DEFAULT_CONFIG
     save_parameters(isolated_home, FITTED)
     assert load_settings().scheduling.for_deck("french").parameters == FITTED
+
+
+def test_an_empty_profile_is_refused_not_taken_for_the_os_user(isolated_home: Path) -> None:
+    with pytest.raises(UsageError, match="--profile '': name a profile"):
+        load_settings(profile="")
+    with pytest.raises(UsageError, match="--profile '  '"):
+        load_settings(profile="  ")

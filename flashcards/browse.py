@@ -3,7 +3,7 @@ Pure: decks, states and ``now`` come in, rows go out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -115,15 +115,18 @@ def card_rows(
     now: datetime,
     filters: Filters = Filters(),
     sort: SortKey | None = None,
+    scheduler: Callable[[str], SchedulerConfig] = lambda _deck: DEFAULT_CONFIG,
 ) -> list[CardRow]:
     """One row per card of ``decks`` that passes ``filters``, in deck order or sorted by
     ``sort`` (due: soonest first; stability: lowest first; difficulty and lapses:
-    highest first; new cards always last)."""
+    highest first; new cards always last). Retrievability follows each deck's
+    parameters (``scheduler``)."""
     rows = []
     for deck in decks:
+        config = scheduler(deck.id)
         for card in deck.cards:
             state = states.get((deck.id, card.id))
-            r = retrievability(state, now) if state else None
+            r = retrievability(state, now, config) if state else None
             row = CardRow(card, deck.tags, state, r)
             if _matches(row, filters, now):
                 rows.append(row)

@@ -266,7 +266,9 @@ def study(
                 + ", ".join(str(p) for p in settings.deck_path)
                 + "; add *.yaml decks there or point --decks at some"
             )
-        session = StudySession(progress, catalog, names, clock.now())
+        session = StudySession(
+            progress, catalog, names, clock.now(), schedulers=settings.scheduling.for_deck
+        )
         out = console()
         interrupted = False
         with Keys() as keys:
@@ -411,7 +413,8 @@ def cards(
         filters = Filters(due=due, states=wanted_states, tags=frozenset(tag or []), search=search)
         if single:
             deck_id, card_id = single[0].split("/", 1)
-            rows = [r for r in card_rows(loaded, states, now) if r.card.id == card_id]
+            every = card_rows(loaded, states, now, scheduler=settings.scheduling.for_deck)
+            rows = [r for r in every if r.card.id == card_id]
             if not rows:
                 raise UsageError(f"{single[0]}: deck {deck_id!r} has no card {card_id!r}")
             history = card_history(progress.reviews(), (deck_id, card_id))
@@ -433,7 +436,9 @@ def cards(
                 out.print(card_detail(rows[0], history, now, out.width))
         else:
             key = SortKey(sort.value) if sort is not None else None
-            rows = card_rows(loaded, states, now, filters, key)
+            rows = card_rows(
+                loaded, states, now, filters, key, scheduler=settings.scheduling.for_deck
+            )
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
             else:

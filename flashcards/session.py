@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,14 @@ from flashcards.queue import (
     next_day_start,
     sibling_notes,
 )
-from flashcards.scheduling import before_of, button_seconds, preview, schedule
+from flashcards.scheduling import (
+    DEFAULT_CONFIG,
+    SchedulerConfig,
+    before_of,
+    button_seconds,
+    preview,
+    schedule,
+)
 from flashcards.stores import CardKey, Store
 
 #: How many times an answer is recomputed when another process keeps changing the card.
@@ -52,10 +60,15 @@ class StudySession:
         deck_ids: list[str],
         now: datetime,
         limits: Limits | None = None,
+        schedulers: Callable[[str], SchedulerConfig] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.decks = [info.id for info in catalog.select(deck_ids)]
+        #: Each deck's scheduler (its FSRS parameters and desired retention).
+        self.scheduler: Callable[[str], SchedulerConfig] = schedulers or (
+            lambda _deck: DEFAULT_CONFIG
+        )
         # The queue needs only each card's state and due time; whole states are read
         # per deck when one of its cards is shown.
         self.overview = store.due_overview(self.decks)
@@ -107,11 +120,13 @@ class StudySession:
         return self.queue.counts()
 
     def preview(self, card: Card, now: datetime) -> dict[int, CardState]:
-        return preview(card.deck, card.id, self.state((card.deck, card.id)), now)
+        state = self.state((card.deck, card.id))
+        return preview(card.deck, card.id, state, now, config=self.scheduler(card.deck))
 
     def button_seconds(self, card: Card, now: datetime) -> dict[int, int]:
         """What each answer button says, in seconds (see ``scheduling.button_seconds``)."""
-        return button_seconds(card.deck, card.id, self.state((card.deck, card.id)), now)
+        state = self.state((card.deck, card.id))
+        return button_seconds(card.deck, card.id, state, now, config=self.scheduler(card.deck))
 
     def state(self, key: CardKey) -> CardState | None:
         """The card's current state (``None`` while new)."""
@@ -145,7 +160,9 @@ class StudySession:
             if expected is not None and expected.last_review and expected.last_review > now:
                 # Another session answered this card a moment "later": ours follows it.
                 now = expected.last_review
-            after = schedule(card.deck, card.id, expected, rating, now)
+            after = schedule(
+                card.deck, card.id, expected, rating, now, config=self.scheduler(card.deck)
+            )
             review = Review(
                 id=new_review_id(),
                 deck=card.deck,

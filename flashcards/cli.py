@@ -300,13 +300,15 @@ def list_decks(
     """List the decks with their card counts."""
     from flashcards import clock
     from flashcards.render import deck_table
-    from flashcards.reports import deck_rows
+    from flashcards.reports import buried_cards, deck_rows
 
     settings = _settings(decks, store, profile)
     catalog = _catalog(settings)
     progress = _store(settings)
     try:
-        rows = deck_rows(catalog, progress.due_overview(), clock.now())
+        now, overview = clock.now(), progress.due_overview()
+        buried = buried_cards(catalog, progress, overview, now)
+        rows = deck_rows(catalog, overview, now, buried)
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         else:

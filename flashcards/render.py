@@ -143,7 +143,13 @@ def deck_table(rows: list[dict[str, object]], width: int = 80) -> RenderableType
     beside the numbers, the table without them and the paths listed under it; one
     block per deck when even that does not fit. A name wraps between its words only;
     a long id may fold; a path is never broken inside the table."""
-    counts = (("Cards", "cards"), ("New", "new"), ("Due", "due"), ("Learning", "learning"))
+    counts = (
+        ("Cards", "cards"),
+        ("New", "new"),
+        ("Due", "due"),
+        ("Learning", "learning"),
+        ("Buried", "buried"),
+    )
     ids = [plain(str(r["id"]), "bold", one_line=True) for r in rows]
     names = [plain(str(r["name"]), one_line=True) for r in rows]
     sources = [plain(short_path(str(r["path"])), one_line=True) for r in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,17 +15,40 @@ if TYPE_CHECKING:
     from flashcards.stats import DeckStats
 
 
+def buried_cards(
+    catalog: Catalog, store: Store, overview: Mapping[CardKey, DueEntry], now: datetime
+) -> set[CardKey]:
+    """The cards buried until the next study day because a sibling was answered today.
+    Only decks that bury siblings and have some are read (their whole states, for the
+    time of each card's last answer)."""
+    from flashcards.queue import answered_today, buried_today, sibling_notes
+
+    cards = [(i.id, c) for i in catalog.infos if i.bury_siblings for c in i.card_ids]
+    decks = sorted({key[0] for key in sibling_notes(cards)})
+    if not decks:
+        return set()
+    states = store.load_states(decks)
+    return buried_today(cards, overview, answered_today(states, now))
+
+
 def deck_rows(
-    catalog: Catalog, overview: Mapping[CardKey, DueEntry], now: datetime
+    catalog: Catalog,
+    overview: Mapping[CardKey, DueEntry],
+    now: datetime,
+    buried: Collection[CardKey] = (),
 ) -> list[dict[str, object]]:
-    """One row per deck: id, name, cards, new, due (now), learning, path.
-    ``overview`` is ``Store.due_overview``."""
+    """One row per deck: id, name, cards, new, due (now), learning, buried, path.
+    ``overview`` is ``Store.due_overview``; a buried card (``buried_cards``) is counted
+    as buried only, neither new nor due."""
     rows: list[dict[str, object]] = []
     for info in catalog.infos:
-        new = due = learning = 0
+        new = due = learning = hidden = 0
         for card in info.card_ids:
             entry = overview.get((info.id, card))
-            if entry is None:
+            if (info.id, card) in buried:
+                hidden += 1
+                learning += entry is not None and entry.state != REVIEW
+            elif entry is None:
                 new += 1
             else:
                 learning += entry.state != REVIEW
@@ -38,6 +61,7 @@ def deck_rows(
                 "new": new,
                 "due": due,
                 "learning": learning,
+                "buried": hidden,
                 "path": info.path,
             }
         )

@@ -266,3 +266,25 @@ def test_cards_at_40_columns_shows_each_card_as_a_block(runner: CliRunner, studi
     for text in (easy["due_day"], f"S {easy['stability']:.1f}", f"D {easy['difficulty']:.1f}"):
         assert text in block
     assert "reps 1" in block and "lapses 0" in block
+
+
+def test_list_decks_counts_buried_siblings(runner: CliRunner, deck_folder: Path) -> None:
+    (deck_folder / "pairs.yaml").write_text(
+        "name: Pairs\nreverse: true\ncards:\n"
+        "  - id: a\n    question: Qa\n    answer: Aa\n"
+        "  - id: b\n    question: Qb\n    answer: Ab\n"
+    )
+    decks = ["--decks", str(deck_folder)]
+
+    def row(now: str) -> dict:
+        result = invoke(runner, "list-decks", "--json", *decks, now=now)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)[0]
+
+    assert (row(MONDAY)["new"], row(MONDAY)["buried"]) == (4, 0)
+    studied = invoke(runner, "study", *decks, input="\n4\nq\n")  # Easy on the first card
+    assert studied.exit_code == 0, studied.output
+    today = row("2026-11-23T11:00:00+01:00")
+    assert (today["new"], today["buried"]) == (2, 1)  # its reverse waits for tomorrow
+    tomorrow = row("2026-11-24T05:00:00+01:00")
+    assert (tomorrow["new"], tomorrow["buried"]) == (3, 0)

@@ -38,6 +38,7 @@ def test_list_decks_json_shows_the_builtin_decks(runner: CliRunner) -> None:
         "new": 3,
         "due": 0,
         "learning": 0,
+        "buried": 0,
         "path": "",
     }
     assert rows["dynamoose"]["path"].endswith("dynamoose.yaml")

@@ -156,6 +156,13 @@ ProfileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+class Period(StrEnum):
+    month = "1m"
+    quarter = "3m"
+    year = "1y"
+    all = "all"
+
+
 class SortChoice(StrEnum):
     due = "due"
     stability = "stability"
@@ -332,25 +339,40 @@ def stats(
     decks: DecksOption = None,
     store: StoreOption = None,
     profile: ProfileOption = None,
+    period: Annotated[
+        Period,
+        typer.Option(
+            "--period", help="How far back answer buttons and time reach: 1m, 3m, 1y or all."
+        ),
+    ] = Period.year,
     as_json: JsonOption = False,
 ) -> None:
-    """Cards by state, what is due, reviews today, retention and streak."""
+    """Cards by state, what is due, retention and streak, then pictures: the review
+    calendar, the forecast, true retention, answer buttons, time and memory."""
     from flashcards import clock
-    from flashcards.render import stats_table
-    from flashcards.reports import collect_stats
+    from flashcards.render import charts_view, stats_table
+    from flashcards.reports import collect_charts, collect_stats
 
     settings = _settings(decks, store, profile)
     catalog = _catalog(settings)
     infos = catalog.select(list(decks_to_show or []))
     progress = _store(settings)
     try:
-        per_deck, total = collect_stats(progress, infos, clock.now())
+        now = clock.now()
+        per_deck, total = collect_stats(progress, infos, now)
+        charts = collect_charts(progress, infos, now, period.value, settings.scheduling.for_deck)
         if as_json:
-            payload = {"decks": [d.to_dict() for d in per_deck], "total": total.to_dict()}
+            payload = {
+                "decks": [d.to_dict() for d in per_deck],
+                "total": total.to_dict(),
+                "charts": charts.to_dict(),
+            }
             typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
             out = console()
             out.print(stats_table(per_deck, total, out.width))
+            out.print()
+            out.print(charts_view(charts, out.width))
         _finish(catalog, progress, settings)
     finally:
         progress.close()

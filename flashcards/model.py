@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
 
 SCHEMA_VERSION = 3  # 3: card states as Anki keeps them (study-day due dates, remaining steps)
 #: The version written into every card state; states without it were scheduled by older
@@ -194,12 +194,14 @@ class ReviewDict(TypedDict):
     duration_ms: int | None
     before: int
     state: CardStateDict | None
+    last_ivl: NotRequired[int | None]
 
 
 @dataclass(frozen=True)
 class Review:
     """One answer. ``before`` is what the card was (0 new, 1 learning, 2 review,
-    3 relearning); ``state`` is what it became."""
+    3 relearning); ``state`` is what it became; ``last_interval`` the card's interval
+    in days before it (Anki's ``lastIvl``; ``None`` when not known)."""
 
     id: str
     deck: str
@@ -209,6 +211,9 @@ class Review:
     duration_ms: int | None
     before: int = 0
     state: CardState | None = None
+    #: Derived from the card's history (as ``before`` and ``state`` are recomputed by a
+    #: replay), so not part of what makes two reviews equal.
+    last_interval: int | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -224,6 +229,7 @@ class Review:
             "duration_ms": self.duration_ms,
             "before": self.before,
             "state": self.state.to_dict() if self.state else None,
+            "last_ivl": self.last_interval,
         }
 
     @classmethod
@@ -238,7 +244,16 @@ class Review:
             duration_ms=data.get("duration_ms"),
             before=int(data.get("before", 0)),
             state=CardState.from_dict(state) if state else None,
+            last_interval=_whole_or_none(data.get("last_ivl")),
         )
+
+
+def _whole_or_none(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("`last_ivl` is not a whole number of days")
+    return value
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -21,6 +21,7 @@ from flashcards.text import plain
 
 if TYPE_CHECKING:
     from flashcards.browse import CardRow, HistoryRow
+    from flashcards.reports import Charts
     from flashcards.stats import DeckStats
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -279,3 +280,30 @@ def card_detail(
         ]
         return Group(facts, _blocks("Reviews", records, width))
     return Group(facts, Text(""), log)
+
+
+def charts_view(charts: Charts, width: int) -> RenderableType:
+    """The pictures of ``stats``, one under the other."""
+    from flashcards.chartrender import (
+        buttons_table,
+        calendar,
+        forecast_bars,
+        memory_bars,
+        minutes_bars,
+        retention_table,
+    )
+
+    gap = Text("")
+    return Group(
+        calendar(charts.calendar, width),
+        gap,
+        forecast_bars(charts.forecast, charts.calendar.today.isoformat(), width),
+        gap,
+        retention_table(charts.retention, width),
+        gap,
+        buttons_table(charts.buttons, width),
+        gap,
+        minutes_bars(charts.minutes, width),
+        gap,
+        memory_bars(charts.memory, width),
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
@@ -12,6 +13,8 @@ from flashcards.model import REVIEW
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
+    from flashcards.charts import Heatmap, Memory, RetentionCell
+    from flashcards.scheduling import SchedulerConfig
     from flashcards.stats import DeckStats
 
 
@@ -91,3 +94,69 @@ def collect_stats(
     ]
     all_hours = set().union(*hours.values()) if hours else set()
     return per_deck, total_stats(per_deck, merge_activity(activity.values()), all_hours, now)
+
+
+@dataclass(frozen=True)
+class Charts:
+    """The figures behind the pictures of ``stats`` (see ``charts.py``)."""
+
+    calendar: Heatmap
+    forecast: list[int]
+    retention: dict[str, dict[str, RetentionCell]]
+    buttons: dict[str, list[int]]
+    minutes: list[float]
+    memory: Memory
+    period: str
+
+    def to_dict(self) -> dict[str, object]:
+        from flashcards.charts import charts_json
+
+        figures = charts_json(
+            self.calendar, self.forecast, self.retention, self.buttons, self.minutes, self.memory
+        )
+        return {"period": self.period, **figures}
+
+
+def collect_charts(
+    store: Store,
+    infos: list[DeckInfo],
+    now: datetime,
+    period: str,
+    scheduler: Callable[[str], SchedulerConfig],
+) -> Charts:
+    """The pictures' figures for the given decks, their answer buttons and time over
+    ``period`` (``charts.PERIODS``), the calendar over the last 12 months."""
+    from flashcards.charts import (
+        PERIODS,
+        answer_buttons,
+        forecast,
+        heatmap,
+        in_period,
+        memory,
+        minutes_per_day,
+        true_retention,
+    )
+    from flashcards.days import study_date
+    from flashcards.model import DayStats
+
+    ids = [info.id for info in infos]
+    today = study_date(now)
+    days: dict[date, DayStats] = {}
+    for per_day in store.day_stats(ids).values():
+        for day, counts in per_day.items():
+            days.setdefault(day, DayStats()).absorb(counts)
+    states = store.load_states(ids)
+    wanted = {(info.id, card) for info in infos for card in info.card_ids}
+    mine = {key: state for key, state in states.items() if key in wanted}
+    overview = [entry for key, entry in store.due_overview(ids).items() if key in wanted]
+    chosen = in_period(days, today, period)
+    reach = PERIODS[period] or max(((today - min(chosen)).days + 1) if chosen else 1, 1)
+    return Charts(
+        calendar=heatmap({d: s.reviews for d, s in days.items()}, today),
+        forecast=forecast(overview, now),
+        retention=true_retention(days, today),
+        buttons=answer_buttons(chosen),
+        minutes=minutes_per_day(chosen, today, reach),
+        memory=memory(mine, now, scheduler),
+        period=period,
+    )

@@ -566,5 +566,12 @@ def replay(
             config=config_of(review.deck),
         )
         states[key] = after
-        out.append(replace(review, before=int(before_of(current)), state=after))
+        out.append(
+            replace(
+                review,
+                before=int(before_of(current)),
+                state=after,
+                last_interval=current.interval if current is not None else None,
+            )
+        )
     return Replayed(states, out)

@@ -171,6 +171,7 @@ class StudySession:
                 reviewed_at=now,
                 duration_ms=duration_ms,
                 before=int(before_of(expected)),
+                last_interval=expected.interval if expected is not None else None,
                 state=after,
             )
             try:

@@ -120,3 +120,92 @@ def test_pictures_fit_80_and_40_columns_without_colour() -> None:
         text = console.export_text()
         assert all(len(line) <= width for line in text.splitlines())
         assert "◆" in text and "12" in text and "100.0% (1/1)" in text
+
+
+def test_stats_pictures_on_the_real_history(runner, tmp_path, isolated_home) -> None:  # type: ignore[no-untyped-def]
+    """The real history through `progress import`, then `stats`: every figure in --json,
+    the pictures at 80 and 40 columns without colour, numbers that agree."""
+    import csv
+    import json
+    import re
+    from zoneinfo import ZoneInfo
+
+    from conftest import SHARED_DATA
+
+    from flashcards.cli import app
+
+    sample = SHARED_DATA / "anki-review-log-sample.csv"
+    if not sample.exists():
+        import pytest
+
+        pytest.skip(f"{sample} is missing")
+    zone = ZoneInfo("America/Los_Angeles")
+    rows = list(csv.DictReader(sample.read_text().splitlines()))
+    history = tmp_path / "history.jsonl"
+    history.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "deck": "anki",
+                    "card": r["card_id"],
+                    "rating": int(r["review_rating"]),
+                    "reviewed_at": datetime.fromisoformat(r["review_time"])
+                    .astimezone(zone)
+                    .isoformat(),
+                    "duration_ms": int(r["review_duration"]),
+                }
+            )
+            + "\n"
+            for r in rows
+        )
+    )
+    assert runner.invoke(app, ["progress", "import", str(history)]).exit_code == 0
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    cards = sorted({r["card_id"] for r in rows})
+    body = "".join(f"  - id: '{c}'\n    question: Q\n    answer: A\n" for c in cards)
+    (decks / "anki.yaml").write_text("name: Anki\ncards:\n" + body)
+    env = {"FLASHCARDS_NOW": "2024-10-07T10:00:00-07:00"}
+    args = ["stats", "--decks", str(decks)]
+
+    result = runner.invoke(app, [*args, "--json", "--period", "all"], env=env)
+    assert result.exit_code == 0, result.output
+    charts = json.loads(result.stdout)["charts"]
+    calendar = charts["calendar"]["reviews_per_day"]
+    assert sum(calendar.values()) == len(rows)  # every review falls within the year
+    buttons = charts["answer_buttons"]
+    assert sum(sum(v.values()) for v in buttons.values()) == len(rows)
+    assert buttons["new"]["again"] + buttons["new"]["good"] == len(cards)
+    minutes = sum(d["minutes"] for d in charts["minutes_per_day"])
+    assert abs(minutes - sum(int(r["review_duration"]) for r in rows) / 60000) < 1
+    year = charts["true_retention"]["year"]
+    assert (
+        year["young"]["total"] + year["mature"]["total"]
+        == buttons["review"]["again"]
+        + buttons["review"]["hard"]
+        + buttons["review"]["good"]
+        + buttons["review"]["easy"]
+    )
+    assert year["mature"]["total"] > 0
+    forecast = sum(d["due"] for d in charts["forecast"])
+    listed = json.loads(
+        runner.invoke(app, ["cards", "--decks", str(decks), "--json"], env=env).stdout
+    )
+    soon = [c for c in listed if c["due_day"] and c["due_day"] < "2024-11-06"]
+    learning = [c for c in listed if c["due_day"] is None and c["state"] != "new"]
+    assert forecast == len(soon) + len(learning)
+    remembered = charts["retrievability"]["remembered"]
+    assert abs(remembered - sum(c["retrievability"] for c in listed)) < 0.1
+
+    for columns in ("80", "40"):
+        shown = runner.invoke(app, args, env={**env, "COLUMNS": columns, "NO_COLOR": "1"})
+        assert shown.exit_code == 0, shown.output
+        lines = shown.stdout.splitlines()
+        assert all(len(line) <= int(columns) for line in lines), columns
+        text = shown.stdout
+        for heading in ("Calendar", "Forecast", "True retention", "Answer buttons", "Time studied"):
+            assert heading in text
+        assert "\x1b[" not in text
+        said = re.search(rf"about (\d+) of {len(cards)} cards remembered", " ".join(text.split()))
+        assert said is not None and abs(int(said.group(1)) - remembered) <= 1
+        assert str(charts["forecast"][0]["due"]) in text

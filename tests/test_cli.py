@@ -398,7 +398,8 @@ def test_help_texts_are_never_cut(columns: str) -> None:
         text = " ".join(result.stdout.split())
         if not command:
             for sentence in (
-                "Cards by state, what is due, reviews today, retention and streak.",
+                "Cards by state, what is due, retention and streak, then pictures: the review "
+                "calendar, the forecast, true retention, answer buttons, time and memory.",
                 "Browse cards with their scheduling state, or show one card and its reviews.",
                 "Install completion for the current shell.",
             ):

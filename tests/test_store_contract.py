@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ import pytest
 from servers import isolate_aws
 
 from flashcards.clock import now
+from flashcards.days import study_date
 from flashcards.errors import ConflictError
-from flashcards.model import CardState, Review, Tally, slot_of
+from flashcards.model import CardState, DayStats, Review, Tally, slot_of
 from flashcards.scheduling import before_of, replay, schedule
 from flashcards.stores import Store, StoreContext, open_store
 from flashcards.stores import dynamodb as dynamo
@@ -106,6 +107,7 @@ def answer(
         duration_ms=2500,
         before=int(before_of(state)),
         state=schedule(deck, card, state, rating, at),
+        last_interval=state.interval if state is not None else None,
     )
 
 
@@ -273,6 +275,32 @@ def test_activity_counts_new_review_and_passed_answers_per_hour(store_factory: F
     elsewhere = store.activity(since, decks=["other"])
     assert "deck" not in elsewhere and totals(elsewhere) == [0, 0, 0, 0]
     assert totals(store.activity(since, decks=["deck"])) == [2, 0, 2, 1]
+
+
+def test_day_stats_count_each_study_day_and_forget_undone_answers(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    mature = history("deck", "mature", [4, 3, 3, 1], T0)
+    young = history("deck", "young", [3, 3, 3], T0 + timedelta(minutes=1))
+    assert mature[2].last_interval is not None and mature[2].last_interval >= 21
+    reviews = sorted(mature + young, key=lambda r: r.reviewed_at)
+    record_all(store, reviews)
+    last = reviews[-1]
+    store.undo(last, next(r.state for r in reversed(reviews[:-1]) if r.key == last.key))
+    standing = reviews[:-1]
+
+    expected: dict[date, DayStats] = {}
+    for review in standing:
+        expected.setdefault(study_date(review.reviewed_at), DayStats()).add(
+            review, review.last_interval
+        )
+    got = store_factory().day_stats()["deck"]
+    assert {d: s.as_list() for d, s in got.items() if s.reviews} == {
+        d: s.as_list() for d, s in expected.items()
+    }
+    assert sum(s.mature for s in got.values()) >= 1 and sum(s.young for s in got.values()) >= 1
+    assert sum(s.milliseconds for s in got.values()) == 2500 * len(standing)
+    assert store.day_stats(["other"]) == {}
 
 
 def test_active_hours_are_the_hours_with_standing_reviews(store_factory: Factory) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
 from flashcards.due import DueEntry
 from flashcards.errors import UsageError
-from flashcards.model import CardState, Review, Tally
+from flashcards.model import CardState, DayStats, Review, Tally
 
 CardKey = tuple[str, str]
 
@@ -42,6 +42,10 @@ class Store(Protocol):
     ) -> dict[str, dict[int, Tally]]:
         """Review counts per deck and quarter hour (``model.slot_of``), from ``since`` on,
         for the given decks (or all)."""
+
+    def day_stats(self, decks: Collection[str] | None = None) -> dict[str, dict[date, DayStats]]:
+        """Per deck, the answers of each study day (the day in the offset of each answer):
+        ratings per card state, young and mature review answers, time spent."""
 
     def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         """Every quarter hour with at least one standing review, per deck (for streaks)."""

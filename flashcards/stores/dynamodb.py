@@ -30,14 +30,15 @@ import re
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flashcards.clock import now
+from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
-from flashcards.model import SLOT_SECONDS, CardState, Review, Tally, slot_of
+from flashcards.model import SLOT_SECONDS, CardState, DayStats, Review, Tally, slot_of
 from flashcards.scheduling import replay
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.outbox import Entry, Outbox
@@ -183,6 +184,15 @@ class DynamoStore:
             hour = slot_of(review.reviewed_at)
             if (decks is None or review.deck in decks) and (first is None or hour >= first):
                 out.setdefault(review.deck, {}).setdefault(hour, Tally()).add(review)
+        return out
+
+    def day_stats(self, decks: Collection[str] | None = None) -> dict[str, dict[date, DayStats]]:
+        out: dict[str, dict[date, DayStats]] = {}
+        for review in self._standing(None, decks):
+            if decks is None or review.deck in decks:
+                days = out.setdefault(review.deck, {})
+                day = study_date(review.reviewed_at)
+                days.setdefault(day, DayStats()).add(review, review.last_interval)
         return out
 
     def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:

@@ -29,15 +29,16 @@ import threading
 import zlib
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from flashcards import fsutil
+from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
 from flashcards.exchange import YEARS, in_years
-from flashcards.model import CardState, Review, Tally, slot_of
+from flashcards.model import CardState, DayStats, Review, Tally, slot_of
 from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.logfile import (
     Line,
@@ -68,7 +69,9 @@ RECENT_SLOTS = 48 * 4
 #: An import replays its cards in groups of about this many reviews (bounded memory).
 IMPORT_GROUP = 50_000
 
-CARDS, ACTIVITY = "cards", "activity"
+CARDS, ACTIVITY, DAYS = "cards", "activity", "days"
+#: Every kind of snapshot file a deck has.
+KINDS = (CARDS, ACTIVITY, DAYS)
 
 
 class JsonStore:
@@ -98,6 +101,8 @@ class JsonStore:
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
         self._activity: dict[str, DeckActivity] = {}
+        #: Per deck, the answers of each study day (in the offset of each answer).
+        self._days: dict[str, dict[date, DayStats]] = {}
         # The last two days of each deck's activity travel with its cards, so that
         # "what was done today" needs no activity file: ``_recent_from`` says from
         # which hour that copy is complete.
@@ -171,6 +176,16 @@ class JsonStore:
         )
         return {deck: self._activity[deck].since(first) for deck in wanted}
 
+    def day_stats(self, decks: Collection[str] | None = None) -> dict[str, dict[date, DayStats]]:
+        self._read_up(DAYS, decks)
+        wanted = self._days.keys() if decks is None else [d for d in decks if d in self._days]
+        out = {}
+        for deck in wanted:
+            days = {day: stats for day, stats in self._days[deck].items() if stats.reviews}
+            if days:  # a deck whose answers were all undone has none, as in every store
+                out[deck] = days
+        return out
+
     def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         self._read_up(ACTIVITY, decks)
         wanted = (
@@ -200,7 +215,7 @@ class JsonStore:
         group is replayed with its cards' history, and the result is appended in one
         all-or-nothing append (``PENDING`` marks it until it is durable)."""
         with self._writing():
-            self._catch_up((CARDS, ACTIVITY), None, repair=True)
+            self._catch_up(KINDS, None, repair=True)
             self._save_recomputed()
             size_hint = len(reviews) if isinstance(reviews, Collection) else 0
             groups = max(1, size_hint // IMPORT_GROUP + 1)
@@ -219,7 +234,7 @@ class JsonStore:
                 raise StoreError(
                     f"{self.folder}: cannot import ({_reason(exc)}); nothing was written"
                 ) from None
-            self._catch_up((CARDS, ACTIVITY), None, repair=True)
+            self._catch_up(KINDS, None, repair=True)
             try:
                 self._compact(repair_log=True)
             except (OSError, StoreError) as exc:
@@ -465,6 +480,11 @@ class JsonStore:
             self._cards[deck] = dict(payload["cards"])
             self._recent[deck] = DeckActivity(flat=list(payload["recent"]))
             self._recent_from[deck] = payload["recent_from"]
+        elif kind == DAYS:
+            self._days[deck] = {
+                date.fromisoformat(day): DayStats.from_list(values)
+                for day, values in payload.items()
+            }
         else:
             self._activity[deck] = DeckActivity(flat=list(payload))
         self._pos[(deck, kind)] = offset
@@ -475,6 +495,8 @@ class JsonStore:
             # Nothing for this deck before ``start``: its recent activity is all there is.
             self._recent[deck] = DeckActivity()
             self._recent_from[deck] = float("-inf")
+        elif kind == DAYS:
+            self._days[deck] = {}
         else:
             self._activity[deck] = DeckActivity()
         self._pos[(deck, kind)] = start
@@ -526,10 +548,23 @@ class JsonStore:
                 cards[card] = entry.state
         if entry.reviewed_at is None:
             return  # a ``set`` line: a state, no review
+        sign = -1 if "undo" in line else 1
+        if kind == DAYS:
+            answer = Review(
+                "",
+                deck,
+                card,
+                line["rating"],
+                entry.reviewed_at,
+                line.get("duration_ms"),
+                line["before"],
+            )
+            day = study_date(entry.reviewed_at)
+            self._days[deck].setdefault(day, DayStats()).add(answer, line.get("last_ivl"), sign)
+            return
         slot = slot_of(entry.reviewed_at)
         if kind == CARDS and slot < self._recent_from[deck]:
             return  # older than the recent activity kept with the cards
-        sign = -1 if "undo" in line else 1
         review = Review("", deck, card, line["rating"], entry.reviewed_at, None, line["before"])
         counts = self._recent[deck] if kind == CARDS else self._activity[deck]
         counts.extra.setdefault(slot, Tally()).add(review, sign)
@@ -614,7 +649,7 @@ class JsonStore:
         old_end = self._end
         for line in lines:
             entry = _entry_of(line)
-            for kind in (CARDS, ACTIVITY):
+            for kind in KINDS:
                 key = (line["deck"], kind)
                 if key not in self._pos and kind in self._all:
                     self._fresh(line["deck"], kind, old_end)
@@ -701,7 +736,7 @@ class JsonStore:
 
     def _compact(self, repair_log: bool) -> None:
         self._clean_leftovers()
-        self._catch_up((CARDS, ACTIVITY), None, repair=repair_log)
+        self._catch_up(KINDS, None, repair=repair_log)
         if repair_log:
             self._save_recomputed()
             self._terminate_last_line()
@@ -715,7 +750,7 @@ class JsonStore:
         if window is None:
             raise StoreError(f"{self.log_path}: shrank while being compacted")
         failed = []
-        for deck in sorted(set(self._cards) | set(self._activity)):
+        for deck in sorted(set(self._cards) | set(self._activity) | set(self._days)):
             if files.get(deck) == end.bytes and deck not in self._damaged:
                 continue
             cards = {
@@ -730,6 +765,12 @@ class JsonStore:
             try:
                 self.snapshot.write(deck, CARDS, end, window, payload)
                 self.snapshot.write(deck, ACTIVITY, end, window, flat)
+                days = {
+                    day.isoformat(): stats.as_list()
+                    for day, stats in sorted(self._days.get(deck, {}).items())
+                    if stats.reviews
+                }
+                self.snapshot.write(deck, DAYS, end, window, days)
             except OSError as exc:
                 # One deck's trouble must not keep the others from being compacted: the
                 # index says its files are not to be trusted, so it is read from the start.
@@ -859,6 +900,14 @@ def _reason(exc: BaseException) -> str:
 def _is_payload(kind: str, payload: Any) -> bool:
     if kind == ACTIVITY:
         return isinstance(payload, list) and len(payload) % 5 == 0
+    if kind == DAYS:
+        try:
+            for day, values in payload.items():
+                date.fromisoformat(day)
+                DayStats.from_list(values)
+        except (AttributeError, TypeError, ValueError):
+            return False
+        return True
     return (
         isinstance(payload, dict)
         and isinstance(payload.get("cards"), dict)
@@ -943,6 +992,12 @@ def _check_line(line: Any) -> tuple[CardState | None, datetime | None]:
         raise ValueError("`reviewed_at` has no UTC offset")
     if not in_years(reviewed_at):
         raise ValueError(f"`reviewed_at` is not between the years {YEARS[0]} and {YEARS[1]}")
+    for field in ("duration_ms", "last_ivl"):
+        value = line.get(field)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
+            raise ValueError(f"`{field}` is not a whole number")
     return parsed, reviewed_at
 
 
@@ -955,6 +1010,8 @@ def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:
         "reviewed_at": review.reviewed_at.isoformat(),
         "before": review.before,
         "state": restore.to_dict() if restore else None,
+        "duration_ms": review.duration_ms,
+        "last_ivl": review.last_interval,
     }
 
 

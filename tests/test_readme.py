@@ -43,11 +43,16 @@ def test_the_piped_study_example_works(runner: CliRunner) -> None:
 
 
 def test_config_example_is_accepted(isolated_home: Path, runner: CliRunner) -> None:
-    (toml,) = blocks("toml")
+    store_example, fsrs_example = blocks("toml")
     isolated_home.mkdir(parents=True, exist_ok=True)
     (isolated_home / "config.toml").write_text(
-        toml.replace("dynamodb://flashcards?endpoint_url=http://127.0.0.1:8000", "json")
+        store_example.replace("dynamodb://flashcards?endpoint_url=http://127.0.0.1:8000", "json")
     )
     from flashcards.config import load_settings
 
     assert load_settings().profile == "alice"
+    (isolated_home / "config.toml").write_text(fsrs_example)
+    scheduling = load_settings().scheduling
+    assert scheduling.for_deck("aws-dynamodb").desired_retention == 0.85
+    assert scheduling.for_deck("dynamoose").desired_retention == 0.9
+    assert len(scheduling.for_deck("dynamoose").parameters) == 21

@@ -43,7 +43,9 @@ def test_the_piped_study_example_works(runner: CliRunner) -> None:
 
 
 def test_config_example_is_accepted(isolated_home: Path, runner: CliRunner) -> None:
-    store_example, fsrs_example = blocks("toml")
+    examples = blocks("toml")
+    (store_example,) = [b for b in examples if "store =" in b]
+    (fsrs_example,) = [b for b in examples if "[fsrs]" in b]
     isolated_home.mkdir(parents=True, exist_ok=True)
     (isolated_home / "config.toml").write_text(
         store_example.replace("dynamodb://flashcards?endpoint_url=http://127.0.0.1:8000", "json")

@@ -306,6 +306,24 @@ def _graduate(interval: float, factor: float | None, maximum: int, minimum: int 
     return with_fuzz(factor, float(max(_round(interval), 1)), minimum, maximum)
 
 
+def _day_secs(days: float) -> int:
+    """A same-day interval in seconds, as Anki converts it (``(days * 86400.0) as u32``)."""
+    return int(_f32(_f32(days) * 86_400.0))
+
+
+def _easy(
+    mem: dict[Rating, tuple[float, float]],
+    ivl: dict[Rating, float],
+    factor: float | None,
+    maximum: int,
+    lapses: int,
+) -> _Outcome:
+    """Easy on a (re)learning card: graduates, at least a day beyond what Good would."""
+    good = with_fuzz(factor, ivl[Rating.GOOD], 1, maximum)
+    easy = _graduate(ivl[Rating.EASY], factor, maximum, minimum=good + 1)
+    return _Outcome(REVIEW, 0, mem[Rating.EASY], easy, None, lapses)
+
+
 def _learning(
     steps: _Steps,
     remaining: int,
@@ -327,15 +345,13 @@ def _learning(
         if delay is not None:
             out[rating] = _Outcome(LEARNING, left, mem[rating], previous, delay, lapses)
         elif _short_term(config, steps, ivl[rating]):
-            secs = int(_f32(_f32(ivl[rating]) * 86_400.0))
+            secs = _day_secs(ivl[rating])
             left = steps.remaining_for_failed() if rating == Rating.AGAIN else remaining
             out[rating] = _Outcome(LEARNING, left, mem[rating], previous, secs, lapses)
         else:
             days = _graduate(ivl[rating], factor, maximum)
             out[rating] = _Outcome(REVIEW, 0, mem[rating], days, None, lapses)
-    good = with_fuzz(factor, ivl[Rating.GOOD], 1, maximum)
-    easy = _graduate(ivl[Rating.EASY], factor, maximum, minimum=good + 1)
-    out[Rating.EASY] = _Outcome(REVIEW, 0, mem[Rating.EASY], easy, None, lapses)
+    out[Rating.EASY] = _easy(mem, ivl, factor, maximum, lapses)
     return out
 
 
@@ -373,13 +389,11 @@ def _relearning(
             Rating.GOOD: steps.remaining_for_good(remaining),
         }[rating]
         if _short_term(config, steps, ivl[rating]):
-            secs = int(_f32(_f32(ivl[rating]) * 86_400.0))
+            secs = _day_secs(ivl[rating])
             out[rating] = _Outcome(RELEARNING, left, mem[rating], days, secs, lapses)
         else:
             out[rating] = _Outcome(REVIEW, 0, mem[rating], days, None, lapses)
-    good = with_fuzz(factor, ivl[Rating.GOOD], 1, maximum)
-    easy = _graduate(ivl[Rating.EASY], factor, maximum, minimum=good + 1)
-    out[Rating.EASY] = _Outcome(REVIEW, 0, mem[Rating.EASY], easy, None, lapses)
+    out[Rating.EASY] = _easy(mem, ivl, factor, maximum, lapses)
     return out
 
 
@@ -412,7 +426,7 @@ def _review(
             RELEARNING, steps.remaining_for_failed(), mem[Rating.AGAIN], failing, again, lapses
         )
     elif _short_term(config, steps, ivl[Rating.AGAIN]):
-        secs = int(_f32(_f32(ivl[Rating.AGAIN]) * 86_400.0))
+        secs = _day_secs(ivl[Rating.AGAIN])
         out[Rating.AGAIN] = _Outcome(
             RELEARNING, steps.remaining_for_failed(), mem[Rating.AGAIN], failing, secs, lapses
         )

@@ -221,8 +221,8 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
     cached = JsonStore(folder)
     replayed = JsonStore(folder, use_snapshot=False)
     try:
-        cached_view = (cached.load_states(), cached.activity())
-        replayed_view = (replayed.load_states(), replayed.activity())
+        cached_view = (cached.load_states(), cached.activity(), cached.day_stats())
+        replayed_view = (replayed.load_states(), replayed.activity(), replayed.day_stats())
     except FlashcardsError as exc:
         report.add(ERROR, "log", str(exc))
         return set()
@@ -236,7 +236,8 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
             for view in (cached_view, replayed_view)
         ]
         activity = [view[1].get(deck, {}) for view in (cached_view, replayed_view)]
-        if states[0] != states[1] or _nonzero(activity[0]) != _nonzero(activity[1]):
+        days = [view[2].get(deck, {}) for view in (cached_view, replayed_view)]
+        if states[0] != states[1] or activity[0] != activity[1] or days[0] != days[1]:
             problems.append(f"{folder / 'snapshot'}: deck {deck!r} disagrees with the review log")
     if not problems:
         return answered
@@ -252,10 +253,6 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
     for problem in problems:
         report.add(REPAIRED, "snapshot", f"{problem}: rebuilt from the log")
     return answered
-
-
-def _nonzero(activity: dict[int, Any]) -> dict[int, list[int]]:
-    return {hour: tally.as_list() for hour, tally in activity.items() if any(tally.as_list())}
 
 
 def _check_orphans(

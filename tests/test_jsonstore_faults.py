@@ -405,7 +405,8 @@ def test_a_deck_id_too_long_for_a_file_name_is_compacted_with_the_others(
     store.compact()
     assert store.notices == []
     names = [p.name for p in (tmp_path / "snapshot").iterdir()]
-    assert len(names) == 5 and all(len(name.encode()) <= 255 for name in names)
+    assert len(names) == 2 * len(jsonstore.KINDS) + 1  # each deck's files and the index
+    assert all(len(name.encode()) <= 255 for name in names)
     reopened = JsonStore(tmp_path)
     assert reopened.load_states() == without_snapshot(tmp_path).load_states()
     assert reopened.notices == []
@@ -632,3 +633,22 @@ def test_an_answer_after_another_process_answered_is_counted_once(tmp_path: Path
     assert sum(t.reviews for t in first.activity()["d"].values()) == 3
     first.compact()
     assert JsonStore(tmp_path).activity() == without_snapshot(tmp_path).activity()
+
+
+def test_a_reading_command_rewrites_a_damaged_snapshot_but_never_the_log(
+    runner: CliRunner, isolated_home: Path
+) -> None:
+    runner.invoke(app, ["study", "dynamoose"], input="\n3\n\n3\nq\n", env={"FLASHCARDS_NOW": NOW})
+    JsonStore(isolated_home).compact()
+    cards = isolated_home / "snapshot" / "dynamoose.cards.json"
+    cards.write_bytes(cards.read_bytes()[:-3])
+    log = isolated_home / "reviews.jsonl"
+    torn = log.read_bytes() + b'{"id":"half'
+    log.write_bytes(torn)
+    result = runner.invoke(app, ["stats"], env={"FLASHCARDS_NOW": NOW})
+    assert result.exit_code == 0, result.output
+    assert "rebuilt from the review log" in result.stderr
+    assert log.read_bytes() == torn
+    again = JsonStore(isolated_home)
+    again.load_states()
+    assert again.notices == []  # the background compaction rewrote it

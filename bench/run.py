@@ -281,6 +281,27 @@ def dynamodb_writes_per_answer(url: str, home: Path, answers: int = 20) -> list[
     return per_answer
 
 
+def exchange_memory(runs_from: Path) -> float:
+    """Peak memory (MB) of `progress import` and `progress export --out` of 1,000,000
+    reviews: the corpus history twice over (each review again, 90 s later, its own id)."""
+    import json
+
+    with tempfile.TemporaryDirectory() as scratch:
+        history = Path(scratch) / "history-1m.jsonl"
+        with open(runs_from) as source, open(history, "w") as out:
+            for line in source:
+                review = json.loads(line)
+                out.write(line)
+                later = datetime.fromisoformat(review["reviewed_at"]) + timedelta(seconds=90)
+                again = review | {"id": review["id"] + "b", "reviewed_at": later.isoformat()}
+                out.write(json.dumps(again) + "\n")
+        env = env_for(Path(scratch) / "home", None)
+        _, imported = timed([*FLASHCARDS, "progress", "import", str(history)], env)
+        out_file = Path(scratch) / "export.jsonl"
+        _, exported = timed([*FLASHCARDS, "progress", "export", "--out", str(out_file)], env)
+    return max(imported, exported) / 1024
+
+
 def machine() -> str:
     memory = ""
     try:
@@ -329,9 +350,7 @@ def main() -> None:
     stats_time = median(runs, lambda: timed([*FLASHCARDS, "stats"], corpus)[0])
     rows.append(Row("`stats` over the whole history", stats_time, "s", 1.0, stats_time / floor))
     cards_time = median(runs, lambda: timed([*FLASHCARDS, "cards", "--sort", "due"], corpus)[0])
-    rows.append(
-        Row("`cards --sort due`, 50,000 cards", cards_time, "s", 2.0, cards_time / floor)
-    )
+    rows.append(Row("`cards --sort due`, 50,000 cards", cards_time, "s", 2.0, cards_time / floor))
 
     with tempfile.TemporaryDirectory() as scratch:
         small = small_store(CORPUS / "history.jsonl", Path(scratch))
@@ -362,6 +381,16 @@ def main() -> None:
     stats_mem = max(timed([*FLASHCARDS, "stats"], corpus)[1] for _ in range(3)) / 1024
     rows.append(Row("peak memory of `study` (all decks)", study_mem, "MB", 250))
     rows.append(Row("peak memory of `stats`", stats_mem, "MB", 250))
+
+    exchange = exchange_memory(CORPUS / "history.jsonl")
+    rows.append(
+        Row(
+            "peak memory of `progress import` / `export --out`, 1,000,000 reviews",
+            exchange,
+            "MB",
+            300,
+        )
+    )
 
     rows += dynamodb_rows(decks, max(3, runs // 2))
     report(rows, floor, runs)

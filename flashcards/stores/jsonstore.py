@@ -69,6 +69,8 @@ RECENT_SLOTS = 48 * 4
 #: An import replays its cards in groups of about this many reviews (bounded memory).
 IMPORT_GROUP = 50_000
 
+REBUILT = "rebuilt from the review log"
+
 CARDS, ACTIVITY, DAYS = "cards", "activity", "days"
 #: Every kind of snapshot file a deck has.
 KINDS = (CARDS, ACTIVITY, DAYS)
@@ -271,7 +273,8 @@ class JsonStore:
                 worker.compact(repair_log=repair_log)
             except (StoreError, OSError) as exc:
                 self.notices.append(f"{self.folder}: compaction skipped ({_reason(exc)})")
-            self.notices.extend(worker.notices)
+            # (damage the worker found again was reported when this object read it)
+            self.notices.extend(n for n in worker.notices if not n.endswith(REBUILT))
 
         self._compactor = threading.Thread(target=compact, name="compaction")
         self._compactor.start()
@@ -446,8 +449,8 @@ class JsonStore:
         return self._windows[offset.bytes] == window
 
     def _note_rebuild(self, reason: str) -> None:
-        if not self._damaged and not any("rebuilt from the review log" in n for n in self.notices):
-            self.notices.append(f"{reason}; rebuilt from the review log")
+        if not self._damaged and not any(n.endswith(REBUILT) for n in self.notices):
+            self.notices.append(f"{reason}; {REBUILT}")
 
     def _load(self, deck: str, kind: str, index: Offset, files: dict[str, int]) -> None:
         if not self._use_snapshot:

@@ -532,8 +532,7 @@ def export(
     profile: ProfileOption = None,
 ) -> None:
     """Write the whole review log as JSON Lines."""
-    from flashcards.exchange import export_lines
-    from flashcards.fsutil import write_atomically
+    from flashcards.exchange import export_lines, write_export
 
     progress = _store(_settings(None, store, profile))
     try:
@@ -543,12 +542,11 @@ def export(
         else:
             if out.is_dir():
                 raise UsageError(f"--out {out}: is a folder; name a file")
-            data = "".join(line + "\n" for line in export_lines(progress.reviews()))
             try:
-                write_atomically(out, data.encode())
+                count = write_export(out, progress.reviews())
             except OSError as exc:
                 raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
-            error_console().print(plain(f"Wrote {data.count(chr(10))} reviews to {out}."))
+            error_console().print(plain(f"Wrote {count} reviews to {out}."))
     finally:
         progress.close()
 
@@ -560,9 +558,9 @@ def import_(
     profile: ProfileOption = None,
 ) -> None:
     """Read reviews into the current store; importing twice changes nothing."""
-    from flashcards.exchange import read_export
+    from flashcards.exchange import ExportFile
 
-    reviews = read_export(file)
+    reviews = ExportFile(file)  # checked whole now, streamed into the store later
     progress = _store(_settings(None, store, profile))
     try:
         added = progress.import_reviews(reviews)

@@ -53,7 +53,7 @@ class Store(Protocol):
     def reviews(self) -> Iterator[Review]:
         """Every review that stands (undone ones excluded), oldest first."""
 
-    def import_reviews(self, reviews: list[Review]) -> int:
+    def import_reviews(self, reviews: Collection[Review]) -> int:
         """Add reviews whose ids are not yet known, recompute the states of the
         cards they touch by replaying, and return how many were added."""
 

@@ -205,9 +205,9 @@ class DynamoStore:
     def reviews(self) -> Iterator[Review]:
         yield from sorted(self._standing(None, None), key=lambda r: (r.reviewed_at, r.id))
 
-    def import_reviews(self, reviews: list[Review]) -> int:
+    def import_reviews(self, reviews: Collection[Review]) -> int:
         try:
-            return self._merge(reviews, [])
+            return self._merge(list(reviews), [])
         except _Outage as exc:
             raise StoreUnavailable(f"{self.location}: {exc}") from None
 

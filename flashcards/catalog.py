@@ -22,7 +22,7 @@ from flashcards.errors import DeckError, UsageError
 from flashcards.fsutil import write_atomically
 from flashcards.model import Card, Deck
 
-CACHE_SCHEMA = 2  # 2: card kinds (reverse, cloze, typed) and bury_siblings
+CACHE_SCHEMA = 3  # 2: card kinds and bury_siblings; 3: every file sealed by a checksum
 INDEX = "index.json"
 #: Entries whose file changed less than this before caching are checked by digest.
 RACY_NS = 3_000_000_000
@@ -194,6 +194,24 @@ def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
+def _seal(payload: dict[str, Any]) -> bytes:
+    """A cache file: a first line with the checksum of the JSON on the second, so that
+    a file changed by anything but the cache itself is noticed and not trusted."""
+    body = json.dumps(payload).encode()
+    return json.dumps({"check": _digest(body)}).encode() + b"\n" + body
+
+
+def _unseal(data: bytes) -> dict[str, Any]:
+    """The payload of a sealed cache file; ``ValueError`` if its checksum disagrees."""
+    head, _, body = data.partition(b"\n")
+    if json.loads(head).get("check") != _digest(body):
+        raise ValueError("cache file changed outside the cache")
+    payload = json.loads(body)
+    if not isinstance(payload, dict):
+        raise ValueError("cache file is not an object")
+    return payload
+
+
 def _digest(data: bytes) -> str:
     import hashlib  # only when a deck is new, changed or racy
 
@@ -206,11 +224,13 @@ class _DeckCache:
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False
         try:
-            data = json.loads((folder / INDEX).read_bytes())
+            data = _unseal((folder / INDEX).read_bytes())
             if data.get("schema") == CACHE_SCHEMA and isinstance(data.get("entries"), dict):
                 self.entries = data["entries"]
+            else:
+                self.dirty = True
         except (OSError, ValueError, AttributeError, RecursionError):
-            self.dirty = True  # missing or corrupt: rebuilt as decks are parsed
+            self.dirty = True  # missing, corrupt or edited: rebuilt as decks are parsed
 
     def lookup(self, path: Path) -> DeckInfo | None:
         key = str(path.resolve())
@@ -254,7 +274,7 @@ class _DeckCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             payload = {"digest": digest, "cards": cards}
-            write_atomically(self.folder / content, json.dumps(payload).encode())
+            write_atomically(self.folder / content, _seal(payload))
         except OSError:
             return
         self.entries[key] = {
@@ -277,7 +297,7 @@ class _DeckCache:
         if entry is None:
             return None
         try:
-            data = json.loads((self.folder / entry["content"]).read_bytes())
+            data = _unseal((self.folder / entry["content"]).read_bytes())
             if data["digest"] != entry["digest"]:
                 return None
             cards = tuple(
@@ -296,6 +316,6 @@ class _DeckCache:
         payload = {"schema": CACHE_SCHEMA, "entries": self.entries}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / INDEX, json.dumps(payload).encode())
+            write_atomically(self.folder / INDEX, _seal(payload))
         except OSError:
             pass  # a cache that cannot be written only costs speed

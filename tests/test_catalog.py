@@ -340,7 +340,10 @@ def test_corrupt_index_is_ignored_and_rebuilt(
     assert second.infos == first.infos
     assert [str(e) for e in second.errors] == [str(e) for e in first.errors]
     assert second.deck("alpha") == parse(mixed / "alpha.yaml")
-    assert json.loads((cache / INDEX).read_bytes())["schema"] == catalog_module.CACHE_SCHEMA
+    assert (
+        catalog_module._unseal((cache / INDEX).read_bytes())["schema"]
+        == catalog_module.CACHE_SCHEMA
+    )
     request.getfixturevalue("no_parsing")  # broken.yaml is never cached: leave it out
     third = open_catalog([mixed / "alpha.yaml", mixed / "beta.yml"], cache)
     assert third.infos == first.infos
@@ -349,10 +352,10 @@ def test_corrupt_index_is_ignored_and_rebuilt(
 
 def test_index_entries_of_the_wrong_shape_are_ignored(old_deck: Path, cache: Path) -> None:
     first = open_catalog([old_deck], cache)
-    index = json.loads((cache / INDEX).read_bytes())
+    index = catalog_module._unseal((cache / INDEX).read_bytes())
     for entry in index["entries"].values():
         entry["info"] = "not a mapping"
-    (cache / INDEX).write_text(json.dumps(index))
+    (cache / INDEX).write_bytes(catalog_module._seal(index))  # sealed, but of the wrong shape
     second = open_catalog([old_deck], cache)
     assert second.infos == first.infos
     assert second.deck("old") == parse(old_deck)
@@ -371,7 +374,7 @@ def test_corrupt_content_file_is_ignored_and_rebuilt(
     (content,) = content_files(cache)
     content.write_bytes(garbage)
     assert open_catalog([old_deck], cache).deck("old") == expected
-    assert json.loads(content.read_bytes())["cards"]  # written again
+    assert catalog_module._unseal(content.read_bytes())["cards"]  # written again
     request.getfixturevalue("no_parsing")
     assert open_catalog([old_deck], cache).deck("old") == expected
 
@@ -470,3 +473,21 @@ def test_cli_missing_decks_path(cli_app: typer.Typer, runner: CliRunner, tmp_pat
     assert result.stderr.strip().startswith("error: --decks")
     assert str(missing) in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_cache_file_changed_outside_the_cache_is_not_trusted(mixed: Path, cache: Path) -> None:
+    first = open_catalog([mixed], cache)
+    good = first.deck(first.ids()[0])
+    contents = [p for p in cache.iterdir() if p.name != "index.json"]
+    assert contents
+    for path in contents:  # change one character of a card's text in every cached deck
+        head, body = path.read_bytes().split(b"\n", 1)
+        path.write_bytes(
+            head + b"\n" + body.replace(good.cards[0].question.encode(), b"Tampered", 1)
+        )
+    again = open_catalog([mixed], cache)
+    assert again.deck(good.id).cards[0].question == good.cards[0].question
+    index = cache / "index.json"
+    index.write_bytes(index.read_bytes().replace(b'"name": "', b'"name": "X', 1))
+    third = open_catalog([mixed], cache)
+    assert third.info(good.id).name == good.name

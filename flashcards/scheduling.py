@@ -542,8 +542,15 @@ def schedule(
     *,
     config: SchedulerConfig = DEFAULT_CONFIG,
 ) -> CardState:
-    """The state a card gets when answered with ``rating`` (1-4) at ``reviewed_at``."""
-    return preview(deck, card, state, reviewed_at, config=config)[Rating(rating)]
+    """The state a card gets when answered with ``rating`` (1-4) at ``reviewed_at``:
+    exactly what ``preview`` gives for that rating (the buttons depend on each other,
+    so all four are worked out; only the chosen one gets its due date)."""
+    if reviewed_at.tzinfo is None:
+        raise ValueError("reviewed_at must be timezone-aware")
+    reps = state.reps if state else 0
+    seed = _seed(deck, card, reps) if config.fuzz else None
+    outcome = _outcomes(state, reviewed_at, fuzz_factor(seed), config)[Rating(rating)]
+    return _state_of(outcome, reviewed_at, reps, seed)
 
 
 @dataclass(frozen=True)

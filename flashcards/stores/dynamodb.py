@@ -5,18 +5,24 @@ Items, by (pk, sk), with P the URL-quoted profile, D a deck id and C a URL-quote
 * (P, "deck#D") — one per deck: the profile's deck list, and ``chk``, a review time up
   to which every review of the deck is known to be applied to its card items.
 * (P#D, "card#C") — a card's state ``s`` (JSON, absent once undone back to new), its
-  version ``v`` (every card write is conditional on it) and ``n``, the highest review
-  slot its state includes.
+  version ``v`` (every card write is conditional on it), ``n``, the highest review
+  slot its state includes, and ``u`` (JSON, absent when empty): the ``t`` of reviews
+  taken out by an undo whose slots may not be tombstones yet.
 * (P#D, "rev#C#00000007") — the card's 7th review: ``r`` (the review as JSON) and
-  ``t`` ("<UTC time>#<id>"), the sort key of the local secondary index ``by_time``.
+  ``t`` ("<UTC time>#<id>"), the sort key of the local secondary index ``by_time``;
+  or, once that review is undone, a tombstone: ``x`` (the undone review's ``t``) and
+  nothing else, so the slot stays taken and the index does not hold it.
 
 An answer is two writes and no transaction: the review goes into the card's next slot
 (conditional on the slot being free: this is where two writers of one card meet), then
 the card item (conditional on its version). Whoever finds a slot or version taken
 rebuilds the card by replaying its log. A crash between the two writes leaves a review
 in a slot above the card's ``n``: loading scans the deck's reviews newer than ``chk`` and
-repairs such cards. When DynamoDB cannot be reached mid-session, answers go to a local
-outbox (``outbox.py``) that the next open sends first.
+repairs such cards. An undo writes the card item first (naming the review in ``u``),
+then turns the review's slot into a tombstone; a rebuild in between, or after a crash
+there, finishes the undo instead of undoing it. When DynamoDB cannot be reached
+mid-session, answers go to a local outbox (``outbox.py``) that the next open sends
+first.
 """
 
 from __future__ import annotations
@@ -28,10 +34,10 @@ import json
 import os
 import re
 import time
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flashcards.clock import now
@@ -49,6 +55,9 @@ IN_FLIGHT = timedelta(hours=1)
 LOCAL_REGION = "us-east-1"
 #: Request timeouts in seconds, and the store URL options that change them.
 TIMEOUTS = {"connect_timeout": 2.0, "read_timeout": 5.0}
+#: Tries of one request before DynamoDB counts as unreachable: a first try and 3 retries
+#: (botocore's standard retry mode, with its exponential backoff between them).
+ATTEMPTS = 4
 TRIES = 10
 THROTTLED = {
     "ProvisionedThroughputExceededException",
@@ -93,6 +102,16 @@ class _Card:
     state: CardState | None
     v: int = 0  # 0: no item yet
     n: int = 0
+    u: frozenset[str] = field(default_factory=frozenset)  # t of reviews taken out
+
+
+class _Log(NamedTuple):
+    """A card's log as read: the reviews that stand, by slot; the highest slot taken
+    (tombstones and all); the ``t`` of the reviews whose slots are tombstones."""
+
+    reviews: list[tuple[int, Review]]
+    top: int
+    buried: set[str]
 
 
 class DynamoStore:
@@ -111,6 +130,10 @@ class DynamoStore:
         self._listed = False  # whether _decks holds every deck of the profile
         self._advance: dict[str, str] = {}  # deck -> chk that maintain() may write
         self._slots: dict[str, int] = {}  # review id -> slot, for undo
+        # Review id -> every slot a put of it was sent to: a put whose answer never came
+        # may still be carried out, so an undo makes each of them a tombstone.
+        self._tried: dict[str, set[int]] = {}
+        self._buried: set[str] = set()  # t of reviews known to lie under a tombstone
         # Reviews from the last activity() query (first hour, decks, reviews by id), kept
         # up to date with this store's own writes: what activity() answers from offline.
         self._seen: tuple[int | None, set[str] | None, dict[str, Review]] | None = None
@@ -160,7 +183,8 @@ class DynamoStore:
                 return self._record(review, expected)
             except _Outage as exc:
                 self._go_offline(exc.what)
-        self._keep({"op": "record", "review": review.to_dict()}, review, expected, review.state)
+        entry = {"op": "record", "review": review.to_dict(), **self._hint(review)}
+        self._keep(entry, review, expected, review.state)
 
     def undo(self, review: Review, restore: CardState | None) -> None:
         if self._offline is None:
@@ -172,6 +196,7 @@ class DynamoStore:
             "op": "undo",
             "review": review.to_dict(),
             "restore": restore.to_dict() if restore else None,
+            **self._hint(review),
         }
         self._keep(entry, review, review.state, restore)
 
@@ -207,7 +232,7 @@ class DynamoStore:
 
     def import_reviews(self, reviews: Collection[Review]) -> int:
         try:
-            return self._merge(list(reviews), [])
+            return self._merge(list(reviews), [], {})
         except _Outage as exc:
             raise StoreUnavailable(f"{self.location}: {exc}") from None
 
@@ -239,7 +264,7 @@ class DynamoStore:
             slot = card.n + 1
             if self._put_review(review, slot):
                 break
-            card = self._heal(key)  # someone else answered this card: catch up
+            card = self._rebuild(key)[0]  # someone else answered this card: catch up
             if card.state != expected:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
         else:
@@ -247,40 +272,34 @@ class DynamoStore:
         try:
             self._write_card(key, card, review.state, slot)
         except _Taken:
-            self._heal(key)  # our review is in the log: the rebuilt state includes it
+            self._rebuild(key)  # our review is in the log: the rebuilt state includes it
 
     def _undo(self, review: Review, restore: CardState | None) -> None:
         key = review.key
         card = self._cards.get(key)
         if card is None or card.state != review.state:
             card = self._get_card(key)
-        if card.state == restore:
-            # Restored already: by an earlier try of this undo whose answer was lost, or
-            # one cut short between its two writes. Finish it: the review goes.
-            if slot := self._find_slot(review):
-                self._delete_review(review, slot)
-            return
-        if card.state != review.state:
-            raise ConflictError(f"{key[0]}/{key[1]} changed meanwhile", card.state)
-        slot = self._find_slot(review)
         for _ in range(TRIES):
+            if card.state == restore or _t(review) in card.u:
+                # Undone already: by an earlier try of this undo whose answer was lost, or
+                # one cut short before its tombstone. Finish it.
+                break
+            if card.state != review.state:
+                if _t(review) in self._card_log(key).buried:
+                    break  # the same, and the card has been answered since
+                raise ConflictError(f"{key[0]}/{key[1]} changed meanwhile", card.state)
             try:
-                self._write_card(key, card, restore, slot - 1 if slot == card.n else card.n)
+                # The card item first, naming the review in ``u``: from then on the undo
+                # stands, and whoever rebuilds the card (after a crash here, say) leaves
+                # the review out and finishes the undo. ``n`` stays: the slot is kept.
+                self._write_card(key, card, restore, card.n, {_t(review)})
                 break
             except _Taken:
                 card = self._get_card(key)
-                if card.state == restore:
-                    break  # this very write landed; only its answer was lost
-                if card.state != review.state:
-                    raise ConflictError(
-                        f"{key[0]}/{key[1]} changed meanwhile", card.state
-                    ) from None
         else:
             raise StoreError(f"{review.deck}/{review.card}: too many concurrent answers")
-        # State first, review second: a crash between leaves an orphan the next load
-        # re-applies (the undo is lost, nothing is inconsistent).
-        if slot:
-            self._delete_review(review, slot)
+        slots = {self._find_slot(review), *self._tried.get(review.id, ())} - {0}
+        self._bury(key, _t(review), slots)
 
     def _check(self, key: CardKey, expected: CardState | None, fresh: bool = False) -> _Card:
         """The card as last read, re-read when it is not ``expected``; ConflictError if
@@ -294,24 +313,62 @@ class DynamoStore:
             raise ConflictError(f"{key[0]}/{key[1]} changed meanwhile", card.state)
         return card
 
-    def _heal(self, key: CardKey) -> _Card:
-        """Rebuild a card item from the card's log."""
+    def _rebuild(
+        self,
+        key: CardKey,
+        plus: Collection[Review] = (),
+        minus: Collection[Review] = (),
+        hints: Mapping[str, Collection[int]] | None = None,
+    ) -> tuple[_Card, set[str]]:
+        """Make the card item the replay of the card's log, after putting in the reviews
+        of ``plus`` the log does not know and taking out those of ``minus`` (and any
+        slot ``hints`` names for them: puts of theirs that may yet be carried out).
+        Reviews the card item names in ``u`` stay out too: an undo wrote the item and
+        may not have buried them yet. Returns the card and the ids of the reviews put."""
+        taking = {_t(r) for r in minus}
         for _ in range(TRIES):
+            # The log before the card: a card item read later is no older than the log,
+            # so whatever it names in ``u`` is left out even if the log still has it.
             log = self._card_log(key)
             card = self._get_card(key)
-            state = replay(r for _, r in log).states.get(key)
-            top = max((s for s, _ in log), default=0)
-            if card.state == state and card.n >= top:
-                return card
+            out = taking | card.u
+            known = {r.id for _, r in log.reviews} | {_id_of(t) for t in log.buried}
+            fresh = {r.id: r for r in plus if r.id not in known}
+            result = replay([r for _, r in log.reviews if _t(r) not in out] + [*fresh.values()])
+            state, top, added = result.states.get(key), log.top, set()
             try:
-                return self._write_card(key, card, state, top)
+                for review in (r for r in result.reviews if r.id in fresh):
+                    top += 1
+                    if not self._put_review(review, top, strict=True):
+                        raise _Taken
+                    added.add(review.id)
+                # With ``minus``, the card item is written even if unchanged: naming them
+                # in ``u`` before any tombstone is what makes a rebuild elsewhere, or a
+                # put of theirs arriving now, leave them out.
+                if taking or card.state != state or card.n < top:
+                    card = self._write_card(key, card, state, top, taking)
             except _Taken:
                 continue
+            graves: dict[str, set[int]] = {t: set() for t in taking}
+            for slot, review in log.reviews:
+                if _t(review) in out:
+                    graves.setdefault(_t(review), set()).add(slot)
+            for review in minus:
+                graves[_t(review)] |= {
+                    *self._tried.get(review.id, ()),
+                    *(hints or {}).get(review.id, ()),
+                }
+            for t, slots in graves.items():
+                self._bury(key, t, slots)
+            return card, added
         raise StoreError(f"{key[0]}/{key[1]}: too many concurrent answers")
 
-    def _merge(self, adds: list[Review], removes: list[Review]) -> int:
-        """Put reviews not yet in the log, take out ``removes``, and replay every
-        touched card. Returns how many reviews were added."""
+    def _merge(
+        self, adds: list[Review], removes: list[Review], hints: Mapping[str, Collection[int]]
+    ) -> int:
+        """Put reviews not yet in the log, take out ``removes`` (burying the slots
+        ``hints`` names for them too), and replay every touched card. Returns how many
+        reviews were added."""
         incoming = {r.id: r for r in adds}
         touched: dict[CardKey, tuple[list[Review], list[Review]]] = {}
         for review in incoming.values():
@@ -328,38 +385,8 @@ class DynamoStore:
             self._ensure_deck(deck, stamp)
         added: set[str] = set()
         for key, (plus, minus) in touched.items():
-            added |= self._merge_card(key, plus, minus)
+            added |= self._rebuild(key, plus, minus, hints)[1]
         return len(added)
-
-    def _merge_card(self, key: CardKey, plus: list[Review], minus: list[Review]) -> set[str]:
-        added: set[str] = set()
-        for _ in range(TRIES):
-            log = self._card_log(key)
-            slots = {r.id: s for s, r in log}
-            gone = {slots[r.id] for r in minus if r.id in slots}
-            fresh = {r.id for r in plus if r.id not in slots}
-            standing = [r for s, r in log if s not in gone]
-            result = replay(standing + [r for r in plus if r.id in fresh])
-            top = max(slots.values(), default=0)
-            try:
-                for review in (r for r in result.reviews if r.id in fresh):
-                    top += 1
-                    if not self._put_review(review, top, strict=True):
-                        raise _Taken
-                    added.add(review.id)
-                card = self._get_card(key)
-                state = result.states.get(key)
-                remaining = [s for s in slots.values() if s not in gone]
-                n = max([*remaining, top if fresh else 0], default=0)
-                if card.state != state or card.n != n:
-                    self._write_card(key, card, state, n)
-            except _Taken:
-                continue
-            for review in minus:
-                if review.id in slots and slots[review.id] in gone:
-                    self._delete_review(review, slots[review.id])
-            return added
-        raise StoreError(f"{key[0]}/{key[1]}: too many concurrent answers")
 
     # -- loading -------------------------------------------------------------
 
@@ -374,19 +401,28 @@ class DynamoStore:
             del self._cards[key]
         self._cards.update(cards)
         self._loaded.add(deck)
-        # Reviews newer than the checkpoint whose card item may have missed them.
-        mark, older, stale = _stamp(started - IN_FLIGHT), 0, set()
+        # Reviews newer than the checkpoint whose card item may have missed them: above
+        # its ``n`` (an answer cut short before its card write), or named in its ``u`` (an
+        # undo cut short before its tombstone). Tombstones are not in the index.
+        mark, older, stale, recent = _stamp(started - IN_FLIGHT), 0, set(), set()
         for item in self._query(
             "pk = :p AND t > :c", {":p": pk, ":c": chk}, index=True, projection="sk, t"
         ):
             card_id, slot = _slot_of(item["sk"]["S"])
-            if slot > cards.get((deck, card_id), _Card(None)).n:
+            t = item["t"]["S"]
+            card = cards.get((deck, card_id), _Card(None))
+            if slot > card.n or t in card.u:
                 stale.add((deck, card_id))
-            older += item["t"]["S"] < mark
+            recent.add(t)
+            older += t < mark
+        for card in cards.values():
+            # What ``u`` names and the scan should have met but did not is a tombstone
+            # by now: later writes of the card need not name it.
+            card.u = frozenset(t for t in card.u if t <= chk or t in recent)
         # States written by an older version are recomputed from the card's log.
         stale.update(key for key, card in cards.items() if card.state and card.state.stale)
         for key in stale:
-            self._heal(key)
+            self._rebuild(key)
         if older and mark > chk:
             self._advance[deck] = mark
 
@@ -402,8 +438,8 @@ class DynamoStore:
                 for deck in self._deck_items() if decks is None else decks:
                     values[":p"] = f"{self._p}#{deck}"
                     for item in self._query(cond, values, index=True):
-                        review = Review.from_dict(json.loads(item["r"]["S"]))
-                        found[review.id] = review
+                        if review := _review_of(item):
+                            found[review.id] = review
                 self._seen = (first_hour, None if decks is None else set(decks), found)
             except _Outage as exc:
                 self._go_offline(exc.what)
@@ -434,12 +470,18 @@ class DynamoStore:
         card = self._cards.get(review.key, _Card(None))
         known = review.key in self._cards or review.deck in self._loaded
         # A card already as the entry leaves it was written before the outage (an undo
-        # whose delete was cut off, say): the entry is kept all the same, and sending it
-        # again does no harm.
+        # whose tombstone was cut off, say): the entry is kept all the same, and sending
+        # it again does no harm.
         if known and card.state not in (expected, after):
             raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
         self.outbox.append(entry)
-        self._cards[review.key] = _Card(after, card.v, card.n)
+        self._cards[review.key] = _Card(after, card.v, card.n, card.u)
+
+    def _hint(self, review: Review) -> dict[str, list[int]]:
+        """For an outbox entry: the slots this store sent puts of the review to. One of
+        them may yet be carried out; sending an undo of it buries them all."""
+        slots = self._tried.get(review.id, set()) | {self._slots.get(review.id, 0)}
+        return {"slots": sorted(slots - {0})} if slots - {0} else {}
 
     def _send_outbox(self) -> None:
         entries = self.outbox.entries()
@@ -450,10 +492,18 @@ class DynamoStore:
         undone = {e["review"]["id"] for e in entries if e["op"] == "undo"}
         adds = [Review.from_dict(e["review"]) for e in entries if e["op"] == "record"]
         removes = [Review.from_dict(e["review"]) for e in entries if e["op"] == "undo"]
+        hints: dict[str, set[int]] = {}
+        for e in entries:
+            slots = e.get("slots")
+            if isinstance(slots, list):
+                hints.setdefault(e["review"]["id"], set()).update(
+                    s for s in slots if isinstance(s, int) and s > 0
+                )
         # An answer taken back while offline may still have reached the table before
-        # the outage: its undo is sent too (removing a missing review does nothing).
+        # the outage, or reach it yet (a put whose answer never came): its undo is sent
+        # too, and buries every slot a put of it was sent to.
         sent = [r for r in adds if r.id not in undone]
-        self._merge(sent, removes)
+        self._merge(sent, removes, hints)
         self.outbox.remove(entries)
         undos = len(undone - {r.id for r in adds})
         extra = f" and {undos} undo(s)" if undos else ""
@@ -532,11 +582,23 @@ class DynamoStore:
         self._cards[key] = card
         return card
 
-    def _write_card(self, key: CardKey, old: _Card, state: CardState | None, n: int) -> _Card:
+    def _write_card(
+        self,
+        key: CardKey,
+        old: _Card,
+        state: CardState | None,
+        n: int,
+        out: Collection[str] = (),
+    ) -> _Card:
+        """Write a card item over ``old`` (conditional on its version). Its ``u`` keeps
+        what ``old`` named, and ``out``, less what this store knows to be buried."""
         item = _key(f"{self._p}#{key[0]}", f"card#{quote(key[1], safe='')}")
         item.update({"card": {"S": key[1]}, "v": {"N": str(old.v + 1)}, "n": {"N": str(n)}})
         if state is not None:
             item["s"] = {"S": json.dumps(state.to_dict(), separators=(",", ":"))}
+        undone = frozenset(old.u.union(out) - self._buried)
+        if undone:
+            item["u"] = {"S": json.dumps(sorted(undone), separators=(",", ":"))}
         if old.v:
             self._call(
                 "put_item",
@@ -546,49 +608,63 @@ class DynamoStore:
             )
         else:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
-        card = self._cards[key] = _Card(state, old.v + 1, n)
+        card = self._cards[key] = _Card(state, old.v + 1, n, undone)
         return card
 
-    def _card_log(self, key: CardKey) -> list[tuple[int, Review]]:
+    def _card_log(self, key: CardKey) -> _Log:
         prefix = f"rev#{quote(key[1], safe='')}#"
         items = self._query(
             "pk = :p AND begins_with(sk, :s)", {":p": f"{self._p}#{key[0]}", ":s": prefix}
         )
-        log = [
-            (_slot_of(i["sk"]["S"])[1], Review.from_dict(json.loads(i["r"]["S"]))) for i in items
-        ]
-        self._slots.update((r.id, s) for s, r in log)
-        return log
+        reviews: list[tuple[int, Review]] = []
+        buried: set[str] = set()
+        for item in items:
+            if review := _review_of(item):
+                reviews.append((_slot_of(item["sk"]["S"])[1], review))
+            elif "x" in item:
+                buried.add(item["x"]["S"])
+        self._slots.update((r.id, s) for s, r in reviews)
+        self._buried |= buried
+        top = max((_slot_of(i["sk"]["S"])[1] for i in items), default=0)
+        return _Log(reviews, top, buried)
 
     def _put_review(self, review: Review, slot: int, strict: bool = False) -> bool:
         """Put a review into a slot; True if it is there now (put, or put by an earlier
         try of this same answer)."""
         key = _key(f"{self._p}#{review.deck}", _slot_sk(review.card, slot))
         item = {**key, "t": {"S": _t(review)}, "r": {"S": json.dumps(review.to_dict())}}
+        tried = self._tried.setdefault(review.id, set())
+        tried.add(slot)
         try:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
         except _Taken:
-            if strict:
-                return False
-            there = self._call("get_item", Key=key, ConsistentRead=True).get("Item")
-            if there is None or there["t"]["S"] != _t(review):
+            there = None if strict else self._call("get_item", Key=key, ConsistentRead=True)
+            if there is None or there.get("Item", {}).get("t", {}).get("S") != _t(review):
+                # Another review's slot, or a tombstone: taken for good, so no try of
+                # this put can ever land there.
+                tried.discard(slot)
                 return False
         self._slots[review.id] = slot
         if self._seen is not None:
             self._seen[2][review.id] = review
         return True
 
-    def _delete_review(self, review: Review, slot: int) -> None:
-        with contextlib.suppress(_Taken):  # already gone
-            self._call(
-                "delete_item",
-                Key=_key(f"{self._p}#{review.deck}", _slot_sk(review.card, slot)),
-                ConditionExpression="t = :t",
-                ExpressionAttributeValues={":t": {"S": _t(review)}},
-            )
-        self._slots.pop(review.id, None)
+    def _bury(self, key: CardKey, t: str, slots: Collection[int]) -> None:
+        """Make each slot the tombstone of the review whose ``t`` this is: the review's
+        own slot, and free slots a put of it may yet be carried out in. A slot that
+        holds anything else is left as it is (no put of the review can land there)."""
+        for slot in sorted(slots):
+            with contextlib.suppress(_Taken):
+                self._call(
+                    "put_item",
+                    Item={**_key(f"{self._p}#{key[0]}", _slot_sk(key[1], slot)), "x": {"S": t}},
+                    ConditionExpression="attribute_not_exists(pk) OR t = :t",
+                    ExpressionAttributeValues={":t": {"S": t}},
+                )
+        self._buried.add(t)
+        self._slots.pop(_id_of(t), None)
         if self._seen is not None:
-            self._seen[2].pop(review.id, None)
+            self._seen[2].pop(_id_of(t), None)
 
     def _find_slot(self, review: Review) -> int:
         """The review's slot (0 if it is not in the log)."""
@@ -667,7 +743,13 @@ def _slot_of(sk: str) -> tuple[str, int]:
 
 def _card_of(item: dict[str, Any]) -> _Card:
     state = CardState.from_dict(json.loads(item["s"]["S"])) if "s" in item else None
-    return _Card(state, int(item["v"]["N"]), int(item["n"]["N"]))
+    undone = frozenset(json.loads(item["u"]["S"])) if "u" in item else frozenset()
+    return _Card(state, int(item["v"]["N"]), int(item["n"]["N"]), undone)
+
+
+def _review_of(item: dict[str, Any]) -> Review | None:
+    """The review a review item holds; None for a tombstone (an undone review's slot)."""
+    return Review.from_dict(json.loads(item["r"]["S"])) if "r" in item else None
 
 
 def _stamp(moment: datetime) -> str:
@@ -677,6 +759,11 @@ def _stamp(moment: datetime) -> str:
 
 def _t(review: Review) -> str:
     return f"{_stamp(review.reviewed_at)}#{review.id}"
+
+
+def _id_of(t: str) -> str:
+    """The review id in a ``t``."""
+    return t.partition("#")[2]
 
 
 def _before(state: CardState, review: Review) -> bool:
@@ -756,7 +843,7 @@ def _connect(url: str) -> tuple[Any, str, str]:
     config = Config(
         connect_timeout=connect,
         read_timeout=read,
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
     )
     try:
         # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION (which the other

@@ -6,6 +6,11 @@ mid-append is no entry, and the next append starts on a line of its own after it
 reader skips any line that is not a whole entry (such a fragment, once an append has
 followed it), so a fragment never swallows the entry after it.
 
+An entry is ``{"op": "record" or "undo", "review": {...}}``, an undo with ``"restore"``
+(the state it brings back) and either, optionally, with ``"slots"``: the review slots puts
+of that review were sent to, any of which a put still in the network may yet fill (an
+undo sent later buries them all). Entries without ``slots`` (older ones) stay valid.
+
 An entry is named by its operation and its review id (``identity``). Sent entries are
 taken out by identity: under the lock the file is read again and rewritten atomically
 with every other entry, so entries appended meanwhile, by this or another process, are

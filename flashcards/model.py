@@ -366,6 +366,6 @@ class DayStats:
 
     @classmethod
     def from_list(cls, values: list[int]) -> DayStats:
-        if len(values) != 21 or not all(isinstance(v, int) for v in values):
+        if len(values) != 21 or not all(type(v) is int for v in values):
             raise ValueError("a day's counts are 21 whole numbers")
-        return cls(list(values[:16]), *values[16:])
+        return cls(values[:16], *values[16:])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.due import DueEntry, is_due
-from flashcards.model import REVIEW
+from flashcards.model import CARD_PART, REVIEW
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
@@ -26,7 +26,11 @@ def buried_cards(
     time of each card's last answer)."""
     from flashcards.queue import answered_today, buried_today, sibling_notes
 
-    cards = [(i.id, c) for i in catalog.infos if i.bury_siblings for c in i.card_ids]
+    # Only a deck with a made card (an id with ``/``: reverse or cloze) has siblings.
+    with_siblings = [
+        i for i in catalog.infos if i.bury_siblings and any(CARD_PART in c for c in i.card_ids)
+    ]
+    cards = [(i.id, c) for i in with_siblings for c in i.card_ids]
     decks = sorted({key[0] for key in sibling_notes(cards)})
     if not decks:
         return set()

@@ -484,10 +484,13 @@ class JsonStore:
             self._recent[deck] = DeckActivity(flat=list(payload["recent"]))
             self._recent_from[deck] = payload["recent_from"]
         elif kind == DAYS:
-            self._days[deck] = {
-                date.fromisoformat(day): DayStats.from_list(values)
-                for day, values in payload.items()
-            }
+            days = _days_of(payload)
+            if days is None:
+                self._note_rebuild(f"{self.snapshot.path(deck, kind)}: not a {kind} file")
+                self._damaged.add(deck)
+                self._fresh(deck, kind, Offset())
+                return
+            self._days[deck] = days
         else:
             self._activity[deck] = DeckActivity(flat=list(payload))
         self._pos[(deck, kind)] = offset
@@ -900,17 +903,19 @@ def _reason(exc: BaseException) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
+def _days_of(payload: dict[str, Any]) -> dict[date, DayStats] | None:
+    """A days file's counts, or ``None`` when any of them is not what it should be."""
+    try:
+        return {date.fromisoformat(day): DayStats.from_list(v) for day, v in payload.items()}
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def _is_payload(kind: str, payload: Any) -> bool:
     if kind == ACTIVITY:
         return isinstance(payload, list) and len(payload) % 5 == 0
     if kind == DAYS:
-        try:
-            for day, values in payload.items():
-                date.fromisoformat(day)
-                DayStats.from_list(values)
-        except (AttributeError, TypeError, ValueError):
-            return False
-        return True
+        return isinstance(payload, dict)  # each day is checked as it is read (``_days_of``)
     return (
         isinstance(payload, dict)
         and isinstance(payload.get("cards"), dict)

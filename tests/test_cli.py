@@ -411,7 +411,7 @@ def test_shell_completion_offers_commands_and_deck_ids(isolated_home: Path) -> N
 
     # typer names the variable after the program; run it as the installed command does
     script = subprocess.run(
-        [*_installed(), "--show-completion", "bash"], capture_output=True, text=True
+        under_bash([*_installed(), "--show-completion"]), capture_output=True, text=True
     )
     assert script.returncode == 0 and "_FLASHCARDS_COMPLETE" in script.stdout
     env = {**os.environ, "_FLASHCARDS_COMPLETE": "complete_bash"}
@@ -431,6 +431,15 @@ def test_shell_completion_offers_commands_and_deck_ids(isolated_home: Path) -> N
     assert decks.stdout.split() == ["dynamoose"]
 
 
+def under_bash(argv: list[str]) -> list[str]:
+    """``argv`` run by bash. typer finds the shell to complete for by walking up the
+    parent processes (shellingham), so the nearest shell must be bash whatever shell
+    started the test run; the second command keeps bash from replacing itself."""
+    import shlex
+
+    return ["bash", "-c", shlex.join(argv) + "; exit $?"]
+
+
 def _installed() -> list[str]:
     import shutil
     import sys
@@ -445,9 +454,9 @@ def test_help_and_completion_load_nothing_heavy(isolated_home: Path) -> None:
     import subprocess
     import sys
 
-    for args in (["--help"], ["--show-completion", "bash"]):
+    for args in (["--help"], ["--show-completion"]):
         result = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "flashcards", *args],
+            under_bash([sys.executable, "-X", "importtime", "-m", "flashcards", *args]),
             capture_output=True,
             text=True,
         )

@@ -16,7 +16,6 @@ CardKey = tuple[str, str]
 #: ``--period``: how many days back the answer-button and time figures reach.
 PERIODS = {"1m": 30, "3m": 91, "1y": 365, "all": None}
 FORECAST_DAYS = 30
-HEATMAP_WEEKS = 53
 #: Upper bounds of the stability buckets, in days (the last is open).
 STABILITY_BUCKETS = (1, 3, 7, 14, 30, 90, 180, 365, 1000)
 #: Upper bounds of the retrievability buckets.

@@ -129,21 +129,24 @@ def retention(activity: Mapping[int, Tally], now: datetime) -> float | None:
     return passed / answered if answered else None
 
 
+def _day_shift(now: datetime) -> int:
+    """Seconds to add to a UTC time so that whole days count from the 4 a.m. rollover in
+    the offset of ``now``."""
+    utc_offset = now.utcoffset()
+    offset = int(utc_offset.total_seconds()) if utc_offset is not None else 0
+    return offset - ROLLOVER_HOUR * 3600
+
+
 def study_day(slot: int, now: datetime) -> int:
     """The study day (days since the epoch, rolling over at 4 a.m.) of a quarter-hour
     slot, in the UTC offset of ``now``. Integer arithmetic: years of slots become days."""
-    utc_offset = now.utcoffset()
-    offset = int(utc_offset.total_seconds()) if utc_offset is not None else 0
-    return (slot * SLOT_SECONDS + offset - ROLLOVER_HOUR * 3600) // 86400
+    return (slot * SLOT_SECONDS + _day_shift(now)) // 86400
 
 
 def streak(hours: Iterable[int], now: datetime) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
     when today has no review yet)."""
-    utc_offset = now.utcoffset()
-    shift = (
-        int(utc_offset.total_seconds()) if utc_offset is not None else 0
-    ) - ROLLOVER_HOUR * 3600
+    shift = _day_shift(now)
     # ``study_day`` inlined: hundreds of thousands of quarter hours on a long history
     days = {(h * SLOT_SECONDS + shift) // 86400 for h in hours}
     today = study_day(slot_of(now), now)

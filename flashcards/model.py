@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any, NamedTuple, NotRequired, TypedDict
+
+from flashcards.days import study_date
 
 SCHEMA_VERSION = 3  # 3: card states as Anki keeps them (study-day due dates, remaining steps)
 #: The version written into every card state; states without it were scheduled by older
@@ -185,6 +188,12 @@ def _stale_state(data: dict[str, Any]) -> CardState:
     )
 
 
+#: What a learner does to a card besides answering it (Anki's suspend, bury, reset). Each
+#: is kept in the review log as a mark: a ``Review`` with ``rating`` 0 and ``action`` set.
+SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET = "suspend", "unsuspend", "bury", "unbury", "forget"
+ACTIONS = (SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET)
+
+
 class ReviewDict(TypedDict):
     id: str
     deck: str
@@ -195,13 +204,18 @@ class ReviewDict(TypedDict):
     before: int
     state: CardStateDict | None
     last_ivl: NotRequired[int | None]
+    action: NotRequired[str]
 
 
 @dataclass(frozen=True)
 class Review:
-    """One answer. ``before`` is what the card was (0 new, 1 learning, 2 review,
-    3 relearning); ``state`` is what it became; ``last_interval`` the card's interval
-    in days before it (Anki's ``lastIvl``; ``None`` when not known)."""
+    """One answer, or a mark. ``before`` is what the card was (0 new, 1 learning,
+    2 review, 3 relearning); ``state`` is what it became; ``last_interval`` the card's
+    interval in days before it (Anki's ``lastIvl``; ``None`` when not known).
+
+    A mark (``action`` one of ``ACTIONS``) has ``rating`` 0 and no duration; its
+    ``state`` is the card's state unchanged, or ``None`` for ``forget`` (the card is
+    new again, its older reviews stay in the log)."""
 
     id: str
     deck: str
@@ -214,13 +228,21 @@ class Review:
     #: Derived from the card's history (as ``before`` and ``state`` are recomputed by a
     #: replay), so not part of what makes two reviews equal.
     last_interval: int | None = field(default=None, compare=False)
+    #: ``None`` for an answer; for a mark, what was done (one of ``ACTIONS``).
+    action: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.deck, self.card)
 
+    @property
+    def is_mark(self) -> bool:
+        """A suspend, unsuspend, bury, unbury or forget rather than an answer: nothing
+        that counts answers counts it."""
+        return self.action is not None
+
     def to_dict(self) -> ReviewDict:
-        return {
+        data: ReviewDict = {
             "id": self.id,
             "deck": self.deck,
             "card": self.card,
@@ -231,6 +253,9 @@ class Review:
             "state": self.state.to_dict() if self.state else None,
             "last_ivl": self.last_interval,
         }
+        if self.action is not None:
+            data["action"] = self.action
+        return data
 
     @classmethod
     def from_dict(cls, data: ReviewDict) -> Review:
@@ -245,7 +270,63 @@ class Review:
             before=int(data.get("before", 0)),
             state=CardState.from_dict(state) if state else None,
             last_interval=_whole_or_none(data.get("last_ivl")),
+            action=action_of(data),
         )
+
+
+def action_of(data: Any) -> str | None:
+    """The ``action`` of a serialized review (``None`` for an answer); ``ValueError``
+    when it is not one of ``ACTIONS`` or its rating is not 0 (an answer's is 1-4)."""
+    action = data.get("action")
+    if action is None:
+        return None
+    if not isinstance(action, str) or action not in ACTIONS:
+        raise ValueError(f"`action` is not one of {', '.join(ACTIONS)}")
+    if data.get("rating") != 0 or isinstance(data.get("rating"), bool):
+        raise ValueError("`rating` of a mark is not 0")
+    return action
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What marks say of a card beyond its state: suspended (until unsuspended), and
+    buried on a study day (``days.study_date`` of the bury), hidden that day only."""
+
+    suspended: bool = False
+    buried_on: date | None = None
+
+    def buried(self, now: datetime) -> bool:
+        """Whether the card is buried at ``now`` (it was buried this study day)."""
+        return self.buried_on is not None and study_date(now) == self.buried_on
+
+    def hidden(self, now: datetime) -> bool:
+        """Whether the card is kept out of study at ``now``."""
+        return self.suspended or self.buried(now)
+
+
+NO_FLAGS = Flags()
+
+
+def flags_after(flags: Flags, action: str, reviewed_at: datetime) -> Flags:
+    """The flags a card has after a mark made at ``reviewed_at`` (forget leaves them:
+    a card set aside stays aside when reset)."""
+    if action == SUSPEND:
+        return Flags(True, flags.buried_on)
+    if action == UNSUSPEND:
+        return Flags(False, flags.buried_on)
+    if action == BURY:
+        return Flags(flags.suspended, study_date(reviewed_at))
+    if action == UNBURY:
+        return Flags(flags.suspended, None)
+    return flags
+
+
+def fold_flags(marks: Iterable[tuple[str, datetime]]) -> Flags:
+    """The flags a card's standing marks (``(action, reviewed_at)``, oldest first) leave."""
+    flags = NO_FLAGS
+    for action, at in marks:
+        flags = flags_after(flags, action, at)
+    return flags
 
 
 def _whole_or_none(value: object) -> int | None:
@@ -291,6 +372,8 @@ class Tally:
     passed: int = 0
 
     def add(self, review: Review, sign: int = 1) -> None:
+        if review.is_mark:
+            return  # a suspend or bury is not an answer
         self.reviews += sign
         if review.before == 0:
             self.new += sign
@@ -334,7 +417,9 @@ class DayStats:
 
     def add(self, review: Review, last_interval: int | None, sign: int = 1) -> None:
         """Count ``review`` (``sign`` -1 takes it back); ``last_interval`` is the card's
-        interval in days before it, when it was a review card."""
+        interval in days before it, when it was a review card. Marks count nothing."""
+        if review.is_mark:
+            return
         self.ratings[review.before * 4 + review.rating - 1] += sign
         self.milliseconds += sign * (review.duration_ms or 0)
         if review.before == REVIEW:

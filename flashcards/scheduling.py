@@ -29,7 +29,7 @@ from flashcards.days import (
     start_of,
     study_date,
 )
-from flashcards.model import LEARNING, RELEARNING, REVIEW, CardState, Review
+from flashcards.model import FORGET, LEARNING, RELEARNING, REVIEW, CardState, Review
 
 #: FSRS-6 default parameters, as Anki ships them.
 DEFAULT_PARAMETERS: tuple[float, ...] = (
@@ -569,7 +569,9 @@ def replay(
     Reviews are applied in time order per card (reviews at the same moment keep
     the order they come in); the result carries each review with its recomputed
     ``before`` and ``state`` so a store can write them back. ``config`` is one
-    scheduler for every deck, or a function giving each deck's.
+    scheduler for every deck, or a function giving each deck's. A mark leaves the
+    state as it is, except ``forget``, after which the card is new (it has no state,
+    and ``states`` does not list it).
     """
     config_of = config if callable(config) else (lambda _deck: config)
     ordered = sorted(reviews, key=lambda r: r.reviewed_at)
@@ -578,6 +580,13 @@ def replay(
     for review in ordered:
         key = (review.deck, review.card)
         current = states.get(key)
+        if review.is_mark:
+            if review.action == FORGET:
+                states.pop(key, None)
+            kept = None if review.action == FORGET else current
+            before = int(before_of(current))
+            out.append(replace(review, before=before, state=kept, last_interval=None))
+            continue
         after = schedule(
             review.deck,
             review.card,

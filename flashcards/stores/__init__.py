@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -10,7 +10,7 @@ from typing import Protocol
 
 from flashcards.due import DueEntry
 from flashcards.errors import UsageError
-from flashcards.model import CardState, DayStats, Review, Tally
+from flashcards.model import NO_FLAGS, CardState, DayStats, Flags, Review, Tally, flags_after
 
 CardKey = tuple[str, str]
 
@@ -37,6 +37,10 @@ class Store(Protocol):
     def undo(self, review: Review, restore: CardState | None) -> None:
         """Take back ``review`` (which must be the card's latest) and restore ``restore``."""
 
+    def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
+        """The flags (suspended, buried) standing marks leave on each card of the given
+        decks (or all); only cards with a flag set are listed."""
+
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
     ) -> dict[str, dict[int, Tally]]:
@@ -62,6 +66,28 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release anything held."""
+
+
+def flags_of(
+    reviews: Iterable[Review], decks: Collection[str] | None = None
+) -> dict[CardKey, Flags]:
+    """The flags the marks among standing ``reviews`` leave, per card with a flag set:
+    the rule every store follows, from its whole history. Marks apply in time order
+    (an imported mark may come after later ones in a log)."""
+    wanted = None if decks is None else set(decks)
+    marks = [
+        review
+        for review in reviews
+        if review.action is not None and (wanted is None or review.deck in wanted)
+    ]
+    marks.sort(key=lambda review: review.reviewed_at)
+    flags: dict[CardKey, Flags] = {}
+    for review in marks:
+        assert review.action is not None
+        flags[review.key] = flags_after(
+            flags.get(review.key, NO_FLAGS), review.action, review.reviewed_at
+        )
+    return {key: value for key, value in flags.items() if value != NO_FLAGS}
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,18 @@ from flashcards.clock import now
 from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
-from flashcards.model import SLOT_SECONDS, CardState, DayStats, Review, Tally, slot_of
+from flashcards.model import (
+    FORGET,
+    SLOT_SECONDS,
+    CardState,
+    DayStats,
+    Flags,
+    Review,
+    Tally,
+    slot_of,
+)
 from flashcards.scheduling import replay
-from flashcards.stores import CardKey, StoreContext, register
+from flashcards.stores import CardKey, StoreContext, flags_of, register
 from flashcards.stores.outbox import Entry, Outbox
 
 INDEX = "by_time"
@@ -176,7 +185,7 @@ class DynamoStore:
         }
 
     def record(self, review: Review, expected: CardState | None) -> None:
-        if review.state is None:
+        if review.state is None and review.action != FORGET:
             raise ValueError("a review to record must carry the state after it")
         if self._offline is None:
             try:
@@ -199,6 +208,9 @@ class DynamoStore:
             **self._hint(review),
         }
         self._keep(entry, review, review.state, restore)
+
+    def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
+        return flags_of(self._standing(None, decks), decks)
 
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None

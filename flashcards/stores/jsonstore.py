@@ -38,8 +38,8 @@ from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
 from flashcards.exchange import YEARS, in_years
-from flashcards.model import CardState, DayStats, Review, Tally, slot_of
-from flashcards.stores import CardKey, StoreContext, register
+from flashcards.model import FORGET, CardState, DayStats, Flags, Review, Tally, action_of, slot_of
+from flashcards.stores import CardKey, StoreContext, flags_of, register
 from flashcards.stores.logfile import (
     Line,
     Offset,
@@ -144,7 +144,7 @@ class JsonStore:
         }
 
     def record(self, review: Review, expected: CardState | None) -> None:
-        if review.state is None:
+        if review.state is None and review.action != FORGET:
             raise ValueError("a review to record must carry the state after it")
         with self._writing():
             self._catch_up(CARDS, [review.deck], repair=True)
@@ -162,6 +162,9 @@ class JsonStore:
             if current != review.state:
                 raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", current)
             self._append([_undo_line(review, restore)])
+
+    def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
+        return flags_of(self.reviews(), decks)
 
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
@@ -552,8 +555,8 @@ class JsonStore:
                 cards.pop(card, None)
             else:
                 cards[card] = entry.state
-        if entry.reviewed_at is None:
-            return  # a ``set`` line: a state, no review
+        if entry.reviewed_at is None or "action" in line:
+            return  # a ``set`` line (a state, no review) or a mark (not an answer)
         sign = -1 if "undo" in line else 1
         if kind == DAYS:
             answer = Review(
@@ -949,6 +952,7 @@ class LogEntry(NamedTuple):
             line.get("duration_ms"),
             line["before"],
             self.state,
+            action=line.get("action"),
         )
 
 
@@ -991,7 +995,9 @@ def _check_line(line: Any) -> tuple[CardState | None, datetime | None]:
     key = "undo" if "undo" in line else "id"
     if not isinstance(line[key], str):
         raise ValueError(f"`{key}` is not text")
-    if line["rating"] not in (1, 2, 3, 4) or isinstance(line["rating"], bool):
+    if action_of(line) is None and (
+        line["rating"] not in (1, 2, 3, 4) or isinstance(line["rating"], bool)
+    ):
         raise ValueError("`rating` is not 1-4")
     if line["before"] not in (0, 1, 2, 3) or isinstance(line["before"], bool):
         raise ValueError("`before` is not 0-3")
@@ -1020,6 +1026,7 @@ def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:
         "state": restore.to_dict() if restore else None,
         "duration_ms": review.duration_ms,
         "last_ivl": review.last_interval,
+        **({"action": review.action} if review.action is not None else {}),
     }
 
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flashcards.decks import card_id_from_question
 from flashcards.errors import DeckError, UsageError
@@ -75,7 +76,7 @@ def card_line(path: Path, card_id: str) -> int:
     raise DeckError(f"{path}: no card {entry_id!r}")
 
 
-def _card_items(root: object) -> list:  # type: ignore[type-arg]
+def _card_items(root: object) -> list[Any]:
     import yaml
 
     if not isinstance(root, yaml.MappingNode):

@@ -21,8 +21,10 @@ from flashcards.deckpaths import deck_files
 from flashcards.errors import DeckError, UsageError
 from flashcards.fsutil import write_atomically
 from flashcards.model import Card, Deck
+from flashcards.options import OptionValues, check_options
 
-CACHE_SCHEMA = 3  # 2: card kinds and bury_siblings; 3: every file sealed by a checksum
+#: 2: card kinds and bury_siblings; 3: every file sealed by a checksum; 4: deck options
+CACHE_SCHEMA = 4
 INDEX = "index.json"
 #: Entries whose file changed less than this before caching are checked by digest.
 RACY_NS = 3_000_000_000
@@ -42,6 +44,8 @@ class DeckInfo:
     card_ids: tuple[str, ...]
     #: Answering a card buries its siblings (``model.note_of``) until the next study day.
     bury_siblings: bool = True
+    #: The deck file's ``options:`` (checked values; see ``options.check_options``).
+    options: OptionValues = ()
 
 
 @dataclass
@@ -99,6 +103,21 @@ class Catalog:
             if self._cache:
                 self._cache.save()  # a missing or corrupt cached copy is rebuilt
         self._parsed[deck_id] = deck
+        return deck
+
+    def reload(self, deck_id: str) -> Deck:
+        """Read one deck file again (after it was edited) and use it from now on. A deck
+        left invalid raises ``DeckError``; the version read before stays in use."""
+        info = self.info(deck_id)
+        path = Path(info.path)
+        try:
+            deck = _load(path, self._cache)
+        except OSError as exc:
+            raise DeckError(f"{path}: cannot read ({exc.strerror})") from None
+        if self._cache:
+            self._cache.save()
+        self._parsed[deck_id] = deck
+        self.infos = [_info_of(deck) if i.id == deck_id else i for i in self.infos]
         return deck
 
 
@@ -174,6 +193,7 @@ def _info_of(deck: Deck) -> DeckInfo:
         tags=deck.tags,
         card_ids=tuple(card.id for card in deck.cards),
         bury_siblings=deck.bury_siblings,
+        options=deck.options,
     )
 
 
@@ -259,6 +279,8 @@ class _DeckCache:
                 tags=tuple(info["tags"]),
                 card_ids=tuple(info["cards"]),
                 bury_siblings=bool(info["bury_siblings"]),
+                # checked again: the steps come back from JSON as lists, not tuples
+                options=check_options(info["options"]),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -288,6 +310,7 @@ class _DeckCache:
                 "tags": list(info.tags),
                 "cards": list(info.card_ids),
                 "bury_siblings": info.bury_siblings,
+                "options": dict(info.options),
             },
         }
         self.dirty = True
@@ -307,7 +330,14 @@ class _DeckCache:
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
         return Deck(
-            info.id, info.name, info.path, cards, info.description, info.tags, info.bury_siblings
+            info.id,
+            info.name,
+            info.path,
+            cards,
+            info.description,
+            info.tags,
+            info.bury_siblings,
+            info.options,
         )
 
     def save(self) -> None:

@@ -14,6 +14,7 @@ from flashcards.cardkinds import ClozeError, cloze_cards, forward_and_reverse
 from flashcards.deckpaths import DECK_SUFFIXES, builtin_deck_folder, deck_files
 from flashcards.errors import DeckError
 from flashcards.model import Card, Deck, note_of
+from flashcards.options import OptionError, check_options
 
 #: Deck files larger than this are refused (a deck of 10,000 long cards is ~5 MB).
 MAX_DECK_BYTES = 16 * 1024 * 1024
@@ -25,6 +26,7 @@ DECK_KEYS = (
     "reverse",
     "typed",
     "bury_siblings",
+    "options",
     "cards",
 )
 CARD_KEYS = ("id", "question", "answer", "cloze", "extra", "tags", "markdown", "reverse", "typed")
@@ -149,6 +151,12 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
         True,
         lambda: fail(_flag_error("bury_siblings"), "bury_siblings"),
     )
+    options = _options(document.get("options"), fail)
+    # ``bury_siblings`` at the top level is a deck option too; ``options:`` wins.
+    if "bury_siblings" in dict(options):
+        bury = dict(options)["bury_siblings"]
+    elif document.get("bury_siblings") is not None:
+        options += (("bury_siblings", bury),)
     raw_cards = document.get("cards")
     if raw_cards is None or raw_cards == []:
         raise fail(
@@ -183,7 +191,23 @@ def _build_deck(path: Path, text: str, document: object) -> Deck:
         description=description.strip(),
         tags=tags,
         bury_siblings=bury,
+        options=options,
     )
+
+
+def _options(value: object, fail: Any) -> tuple[tuple[str, Any], ...]:
+    """The deck's ``options:`` mapping, every value checked (``options.check_options``)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise fail(
+            f"`options` must be a mapping of option names to values, not {_kind(value)}",
+            "options",
+        )
+    try:
+        return check_options(value, text_scalars=True)
+    except OptionError as exc:
+        raise fail(f"`options`: {exc}", "options", exc.option) from None
 
 
 class _Defaults(NamedTuple):

@@ -96,6 +96,8 @@ class Deck:
     tags: tuple[str, ...] = ()
     #: Answering a card buries the other cards of its entry until the next study day.
     bury_siblings: bool = True
+    #: The deck file's options (``options.check_options``: name and checked value).
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 class CardStateDict(TypedDict):

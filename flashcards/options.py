@@ -11,7 +11,7 @@ always valid.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,7 @@ def is_leech_lapse(lapses: int, threshold: int) -> bool:
     return lapses >= threshold and (lapses - threshold) % half == 0
 
 
-def resolve(*layers: OptionValues | Mapping[str, Any]) -> DeckOptions:
+def resolve(*layers: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> DeckOptions:
     """A deck's options from layers of checked values, lowest precedence first (config
     ``[options]``, deck file ``options:``, config ``[decks."DECK"]``)."""
     values: dict[str, Any] = {}
@@ -71,6 +71,8 @@ def scheduler_config(
     (Anki's defaults without). Every scheduler built for a deck comes from here."""
     from flashcards.scheduling import DEFAULT_CONFIG, SchedulerConfig
 
+    if options == DEFAULT_OPTIONS and parameters is None:
+        return DEFAULT_CONFIG  # one shared value: its FSRS model is built once
     return SchedulerConfig(
         parameters=parameters or DEFAULT_CONFIG.parameters,
         desired_retention=options.desired_retention,

@@ -1,9 +1,15 @@
 """Which card comes next, as Anki decides it. Pure: ``now`` is always passed in.
 
 Order: learning cards that are due, then due reviews with new cards spread
-evenly among them (new cards in deck order), then learning cards due within the
-learn-ahead limit. Daily limits count what was already done today; the study
-day rolls over at 4 a.m. in the time zone of ``now``.
+evenly among them (new cards in deck order, or shuffled for the day), then learning
+cards due within the learn-ahead limit, then reviews studied ahead of their day when
+asked for. The study day rolls over at 4 a.m. in the time zone of ``now``.
+
+Daily limits are Anki's v3 limits. Each deck has its own (``Limits``), less what it
+already studied today; new cards count against the review limit too, and no more new
+cards come than reviews could. A session over several decks is treated as Anki treats
+a parent deck: its own limits (``session_limits``, less what all its decks studied
+today) cap every deck in it, and each card gathered counts against both.
 
 Siblings (cards made from one deck entry: both directions, every cloze number) are
 kept apart as Anki's "bury siblings" options do, all three on: once one is answered,
@@ -14,21 +20,24 @@ the first in this order is shown. A card in a learning step is never buried.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flashcards.days import day_start, next_day_start
+from flashcards.days import day_start, next_day_start, study_date
 from flashcards.due import DueEntry, due_within, entry_of
 from flashcards.model import (
     LEARNING,
     RELEARNING,
+    REVIEW,
     CardState,
     Tally,
     from_us,
     note_of,
     slot_of,
 )
+from flashcards.options import DeckOptions
 
 CardKey = tuple[str, str]
 LEARN_AHEAD = timedelta(minutes=20)
@@ -36,8 +45,53 @@ LEARN_AHEAD = timedelta(minutes=20)
 
 @dataclass(frozen=True)
 class Limits:
+    """Daily limits: how many new cards, and how many reviews, a day may bring."""
+
     new_per_day: int = 20
     reviews_per_day: int = 200
+
+    @classmethod
+    def of(cls, options: DeckOptions) -> Limits:
+        """A deck's limits from its options."""
+        return cls(new_per_day=options.new_per_day, reviews_per_day=options.reviews_per_day)
+
+
+@dataclass
+class _Remaining:
+    """What a deck (or a session) may still gather today, as Anki's ``RemainingLimits``
+    with "new cards ignore review limit" off: new cards studied today count against
+    the review limit, and new cards never outnumber the reviews still allowed."""
+
+    review: int
+    new: int
+
+    @classmethod
+    def of(cls, limits: Limits, used: Tally) -> _Remaining:
+        review = limits.reviews_per_day - used.review - used.new
+        new = min(limits.new_per_day - used.new, review)
+        return cls(review=max(review, 0), new=max(new, 0))
+
+    def take_review(self) -> None:
+        self.review = max(self.review - 1, 0)
+        self.new = min(self.new, self.review)
+
+    def take_new(self) -> None:
+        self.new = max(self.new - 1, 0)
+
+
+def new_card_order(cards: Iterable[CardKey], order: str, now: datetime) -> list[CardKey]:
+    """A deck's new cards in the order they are gathered: as in the deck, or for
+    ``random`` shuffled by a hash of deck, study day and card, so the order holds for
+    the whole study day (a restarted session sees the same) and changes the next."""
+    ordered = list(cards)
+    if order != "random":
+        return ordered
+    day = study_date(now).isoformat()
+
+    def position(key: CardKey) -> bytes:
+        return hashlib.blake2b(f"{day}/{key[0]}/{key[1]}".encode(), digest_size=8).digest()
+
+    return sorted(ordered, key=position)
 
 
 def in_learning_step(state: CardState) -> bool:
@@ -120,59 +174,110 @@ class StudyQueue:
         overview: Mapping[CardKey, DueEntry],
         now: datetime,
         today: Tally | Mapping[str, Tally],
-        limits: Limits | None = None,
+        limits: Limits | Mapping[str, Limits] | None = None,
         *,
         siblings: Mapping[CardKey, Hashable] | None = None,
         buried: Collection[CardKey] = (),
+        hidden: Collection[CardKey] = (),
+        ahead_days: int = 0,
+        new_order: Mapping[str, str] | None = None,
+        session_limits: Limits | None = None,
     ) -> None:
         """``overview`` gives the due entry of each answered card
         (``Store.due_overview``, or ``overview_of`` for whole states). ``today`` is what
-        was already studied today per deck (or one tally that every deck has used): the
-        daily limits apply to each deck on its own, as Anki's deck limits do.
+        was already studied today per deck (or one tally that every deck has used).
+
+        ``limits`` are the daily limits of every deck, or of each deck by id (a deck not
+        named has ``Limits()``); ``session_limits``, when given, cap the whole session
+        as a parent deck's do in Anki. ``new_order`` gives a deck's order of new cards,
+        ``deck`` (the default) or ``random`` (see :func:`new_card_order`).
 
         ``siblings`` gives the entry of each card whose siblings it buries
         (:func:`sibling_notes` of the decks that bury siblings) and ``buried`` the cards
-        already buried today (:func:`buried_today`). Buried cards count against no limit."""
-        limits = limits or Limits()
+        already buried today (:func:`buried_today`). ``hidden`` cards (suspended, or
+        buried by hand) never come up. Neither counts against any limit.
+
+        ``ahead_days``: review cards due within that many study days after today also
+        come, after everything due, counting against no limit (as Anki's filtered deck
+        for reviewing ahead)."""
         self.end_of_day = next_day_start(now)
         self.siblings: Mapping[CardKey, Hashable] = siblings or {}
         #: Cards kept for another day because of a sibling (buried, or left out for one).
         self.held = set(buried)
+        hidden = set(hidden)
 
         def used(deck: str) -> Tally:
             return today if isinstance(today, Tally) else today.get(deck, Tally())
 
+        def limits_of(deck: str) -> Limits:
+            if isinstance(limits, Limits):
+                return limits
+            return (limits or {}).get(deck, Limits())
+
         new_by_deck: dict[str, list[CardKey]] = {}
-        due_by_deck: dict[str, list[tuple[int, CardKey]]] = {}
+        due_learning: list[tuple[int, int, CardKey]] = []
+        due_reviews: list[tuple[int, int, CardKey]] = []
+        ahead: list[tuple[int, int, CardKey]] = []
         self.learning: dict[CardKey, datetime] = {}
-        for key in cards:
+        for position, key in enumerate(cards):
             entry = overview.get(key)
-            if key in self.held:
+            if key in self.held or key in hidden:
                 continue
+            new_by_deck.setdefault(key[0], [])
             if entry is None:
-                new_by_deck.setdefault(key[0], []).append(key)
+                new_by_deck[key[0]].append(key)
             elif not due_within(entry, now, 1):
-                continue
+                if ahead_days > 0 and entry.day and due_within(entry, now, 1 + ahead_days):
+                    ahead.append((entry.day, position, key))
             elif entry.day:
-                # due on a study day (reviews, and steps that reached past a rollover)
-                due_by_deck.setdefault(key[0], []).append((entry.day, key))
+                # due on a study day: reviews, and steps that reached past a rollover
+                kind = due_reviews if entry.state == REVIEW else due_learning
+                kind.append((entry.day, position, key))
             else:
                 self.learning[key] = from_us(entry.due_us)
-        # Anki gathers learning cards, then reviews, then new cards: a sibling of a
-        # card gathered before is left for another day.
+        remaining = {deck: _Remaining.of(limits_of(deck), used(deck)) for deck in new_by_deck}
+        session = None
+        if session_limits is not None:
+            total = Tally()
+            for deck in new_by_deck if not isinstance(today, Tally) else ():
+                total.absorb(used(deck))
+            if isinstance(today, Tally):
+                total = today  # one tally is what the session's decks used together
+            session = _Remaining.of(session_limits, total)
+
+        # Anki gathers learning cards, then interday learning, reviews and new cards:
+        # a sibling of a card gathered before is left for another day.
         seen = {self.siblings[key] for key in self.learning if key in self.siblings}
-        due_reviews: list[tuple[int, CardKey]] = []
-        for deck, waiting in due_by_deck.items():
-            waiting.sort(key=lambda item: item[0])
-            waiting = [item for item in waiting if self._first_of_entry(item[1], seen)]
-            due_reviews += waiting[: max(0, limits.reviews_per_day - used(deck).review)]
-        due_reviews.sort(key=lambda item: item[0])
-        reviews = [key for _, key in due_reviews]
+        gathered: list[tuple[int, int, CardKey]] = []
+        for item in sorted(due_learning) + sorted(due_reviews):
+            deck_left = remaining[item[2][0]]
+            if session is not None and session.review == 0:
+                break
+            if deck_left.review > 0 and self._first_of_entry(item[2], seen):
+                gathered.append(item)
+                deck_left.take_review()
+                if session is not None:
+                    session.take_review()
+        reviews = [key for _, _, key in sorted(gathered)]
         new: list[CardKey] = []
         for deck, fresh in new_by_deck.items():
-            fresh = [key for key in fresh if self._first_of_entry(key, seen)]
-            new += fresh[: max(0, limits.new_per_day - used(deck).new)]
+            deck_left = remaining[deck]
+            for key in new_card_order(fresh, (new_order or {}).get(deck, "deck"), now):
+                if deck_left.new == 0 or (session is not None and session.new == 0):
+                    break
+                if self._first_of_entry(key, seen):
+                    new.append(key)
+                    deck_left.take_new()
+                    if session is not None:
+                        session.take_new()
         self.main = _spread(reviews, new)
+        for _, _, key in sorted(ahead):
+            note = self.siblings.get(key)
+            if note is None:
+                self.main.append(key)
+            elif note not in seen:  # a sibling left out here is not held back: not due
+                self.main.append(key)
+                seen.add(note)
         self._new = set(new)
 
     def _first_of_entry(self, key: CardKey, seen: set[Hashable]) -> bool:

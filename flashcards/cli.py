@@ -360,7 +360,7 @@ def stats(
     try:
         now = clock.now()
         per_deck, total = collect_stats(progress, infos, now)
-        charts = collect_charts(progress, infos, now, period.value, settings.scheduling.for_deck)
+        charts = collect_charts(progress, infos, now, period.value, settings.schedulers(catalog))
         if as_json:
             payload = {
                 "decks": [d.to_dict() for d in per_deck],
@@ -437,7 +437,7 @@ def cards(
         filters = Filters(due=due, states=wanted_states, tags=frozenset(tag or []), search=search)
         if single:
             deck_id, card_id = single[0].split("/", 1)
-            every = card_rows(loaded, states, now, scheduler=settings.scheduling.for_deck)
+            every = card_rows(loaded, states, now, scheduler=settings.schedulers(catalog))
             rows = [r for r in every if r.card.id == card_id]
             if not rows:
                 raise UsageError(f"{single[0]}: deck {deck_id!r} has no card {card_id!r}")
@@ -461,7 +461,7 @@ def cards(
         else:
             key = SortKey(sort.value) if sort is not None else None
             rows = card_rows(
-                loaded, states, now, filters, key, scheduler=settings.scheduling.for_deck
+                loaded, states, now, filters, key, scheduler=settings.schedulers(catalog)
             )
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
@@ -518,6 +518,7 @@ def optimize(
             dry_run=dry_run,
             retention=retention,
             card_count=sum(len(info.card_ids) for info in infos),
+            schedulers=settings.schedulers(catalog),
         )
     finally:
         progress.close()

@@ -20,6 +20,7 @@ from flashcards.errors import UsageError
 from flashcards.options import (
     DEFAULT_OPTIONS,
     DeckOptions,
+    DeckOptionsMap,
     OptionError,
     OptionValues,
     check_options,
@@ -54,10 +55,7 @@ class Scheduling:
         (``from_file``), then ``[options]``, then Anki's defaults. The retention set in
         ``[fsrs]`` counts as one of ``[options]``, that of ``[fsrs.decks.DECK]`` as one
         of ``[decks."DECK"]``."""
-        general: list[tuple[str, Any]] = []
-        if self.desired_retention is not None:
-            general.append(("desired_retention", self.desired_retention))
-        general += self.options
+        general = self._general()
         own: list[tuple[str, Any]] = []
         for name, _parameters, retention in self.decks:
             if name == deck and retention is not None:
@@ -68,6 +66,17 @@ class Scheduling:
         if not general and not from_file and not own:
             return DEFAULT_OPTIONS
         return resolve(general, from_file, own)
+
+    def general_options(self) -> DeckOptions:
+        """The options of no deck in particular: ``[options]`` over the defaults."""
+        general = self._general()
+        return resolve(general) if general else DEFAULT_OPTIONS
+
+    def _general(self) -> list[tuple[str, Any]]:
+        general: list[tuple[str, Any]] = []
+        if self.desired_retention is not None:
+            general.append(("desired_retention", self.desired_retention))
+        return general + list(self.options)
 
     def parameters_for(self, deck: str) -> tuple[float, ...] | None:
         """The fitted FSRS parameters of a deck: its own, else the general ones."""
@@ -97,15 +106,16 @@ class Settings:
     def cache_folder(self) -> Path:
         return self.home / "cache" / "decks"
 
-    def deck_options(self, catalog: Catalog) -> Callable[[str], DeckOptions]:
-        """Each deck's options, its deck file's ``options:`` taken from ``catalog``."""
+    def deck_options(self, catalog: Catalog) -> DeckOptionsMap:
+        """Each deck's options, its deck file's ``options:`` taken from ``catalog``; the
+        general ones (``[options]``) too."""
         from_file = {info.id: info.options for info in catalog.infos}
 
         @cache
         def options_of(deck: str) -> DeckOptions:
             return self.scheduling.options_for(deck, from_file.get(deck, ()))
 
-        return options_of
+        return DeckOptionsMap(options_of, self.scheduling.general_options())
 
     def schedulers(self, catalog: Catalog) -> Callable[[str], SchedulerConfig]:
         """Each deck's scheduler: its options (``deck_options``) and fitted parameters.

@@ -26,6 +26,7 @@ from flashcards.text import plain
 
 if TYPE_CHECKING:
     from flashcards.config import Settings
+    from flashcards.scheduling import SchedulerConfig
     from flashcards.stores import Store
 
 
@@ -119,12 +120,15 @@ def run(
     dry_run: bool,
     retention: bool,
     card_count: int,
+    schedulers: Callable[[str], SchedulerConfig],
 ) -> None:
+    """Fit parameters to the reviews of ``decks`` (all when none), starting from those
+    of the first deck's scheduler (``Settings.schedulers``), and save them if better."""
     from flashcards.config import save_parameters
 
     wanted = set(decks)
     reviews = [r for r in store.reviews() if not wanted or r.deck in wanted]
-    current = settings.scheduling.for_deck(decks[0]) if decks else settings.scheduling.for_deck("")
+    current = schedulers(decks[0] if decks else "")
     try:
         fit = _with_progress(
             console, lambda stage: optimize(reviews, now, current.parameters, stage)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from flashcards.catalog import Catalog
     from flashcards.scheduling import SchedulerConfig
 
 NEW_ORDERS = ("deck", "random")
@@ -53,6 +54,28 @@ def is_leech_lapse(lapses: int, threshold: int) -> bool:
         return False
     half = max(-(-threshold // 2), 1)
     return lapses >= threshold and (lapses - threshold) % half == 0
+
+
+class DeckOptionsMap:
+    """Each deck's options: call it with a deck id. ``general`` are the options of no
+    deck in particular (``config.toml`` ``[options]`` over the defaults), whose limits
+    also cap a study session over several decks (see ``queue.session_limits``)."""
+
+    def __init__(
+        self, of_deck: Callable[[str], DeckOptions], general: DeckOptions = DEFAULT_OPTIONS
+    ) -> None:
+        self._of_deck = of_deck
+        self.general = general
+
+    def __call__(self, deck: str) -> DeckOptions:
+        return self._of_deck(deck)
+
+    @classmethod
+    def from_deck_files(cls, catalog: Catalog) -> DeckOptionsMap:
+        """Each deck's options as its deck file sets them, over the defaults (what a
+        study session follows when it is given no options)."""
+        from_file = {info.id: info.options for info in catalog.infos}
+        return cls(lambda deck: resolve(from_file.get(deck, ())))
 
 
 def resolve(*layers: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> DeckOptions:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +37,7 @@ from flashcards.model import (
     note_of,
     slot_of,
 )
-from flashcards.options import DeckOptions
+from flashcards.options import DEFAULT_OPTIONS, DeckOptions, DeckOptionsMap
 
 CardKey = tuple[str, str]
 LEARN_AHEAD = timedelta(minutes=20)
@@ -77,6 +77,17 @@ class _Remaining:
 
     def take_new(self) -> None:
         self.new = max(self.new - 1, 0)
+
+
+def session_limits(options: Callable[[str], DeckOptions], decks: Sequence[str]) -> Limits | None:
+    """The limits of a study session over several decks: those of the general options
+    (``config.toml`` ``[options]``, see ``options.DeckOptionsMap``), as Anki caps the
+    decks under the parent deck studied with the parent's limits. ``None`` for a session
+    over one deck, which follows that deck's limits alone."""
+    if len(decks) < 2:
+        return None
+    general = options.general if isinstance(options, DeckOptionsMap) else DEFAULT_OPTIONS
+    return Limits.of(general)
 
 
 def new_card_order(cards: Iterable[CardKey], order: str, now: datetime) -> list[CardKey]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 #: The first line of a deck written by ``flashcards import``: a re-import may replace
 #: such a file; any other file at that place is left alone unless ``--force``.
 IMPORT_MARK = "# Made by `flashcards import` from "
+#: A cloze deletion, for making an id of the text it hides.
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.IGNORECASE)
 #: Entry keys in the order a new entry is written.
 ENTRY_ORDER = ("id", "question", "answer", "cloze", "extra", "tags", "reverse", "typed")
 
@@ -173,7 +176,7 @@ def fresh_entry_id(deck: Deck | None, text: str) -> str:
     """An id for a new entry made from its question (or cloze text): a slug with a short
     hash, as a card without ``id`` would get, made unique in the deck."""
     taken = {note_of(card.id) for card in deck.cards} if deck is not None else set()
-    base = card_id_from_question(text)
+    base = card_id_from_question(_CLOZE.sub(r"\1", text))
     card_id, number = base, 2
     while card_id in taken:
         card_id, number = f"{base}-{number}", number + 1

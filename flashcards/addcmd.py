@@ -1,0 +1,332 @@
+"""``flashcards add``: one card appended to a deck file, the rest of the file untouched.
+
+The deck is found on the search path by its id; a deck not found is made in
+``$FLASHCARDS_HOME/decks``. Built-in decks are never changed. With no card text on the
+command line the learner writes the card in the editor, from a template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flashcards.errors import DeckError, UsageError
+
+if TYPE_CHECKING:
+    from flashcards.config import Settings
+
+#: A deck id makes a file name: letters, digits, ``_``, ``.`` and ``-``.
+DECK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: What the editor template may hold (the keys of one ``cards:`` entry).
+ENTRY_KEYS = ("id", "question", "answer", "cloze", "extra", "tags", "reverse", "typed")
+_FLAGS = ("reverse", "typed")
+
+
+@dataclass(frozen=True)
+class Added:
+    """Where the card went: the deck file, the new entry's id, and whether the file is new."""
+
+    path: Path
+    card_id: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class DeckPlace:
+    """The file of a deck id: found on the search path (``exists``), or where a new one goes."""
+
+    path: Path
+    exists: bool
+    builtin: bool
+
+
+def deck_place(settings: Settings, deck_id: str) -> DeckPlace:
+    """The deck file ``deck_id`` names on the search path (the first, as the catalog
+    takes it), or ``$FLASHCARDS_HOME/decks/<id>.yaml`` for a deck not there yet."""
+    from flashcards.deckpaths import builtin_deck_folder, deck_files
+
+    if not DECK_ID.fullmatch(deck_id):
+        raise UsageError(
+            f"deck id {deck_id!r}: use letters, digits, '_', '.' and '-' (it names the file)"
+        )
+    builtin = builtin_deck_folder().resolve()
+    for path in deck_files(settings.deck_path):
+        if path.stem == deck_id:
+            return DeckPlace(path, True, path.resolve().parent == builtin)
+    return DeckPlace(settings.home / "decks" / f"{deck_id}.yaml", False, False)
+
+
+def builtin_hint(place: DeckPlace, settings: Settings) -> UsageError:
+    """The one-line refusal for a built-in deck, saying what to do instead."""
+    own = settings.home / "decks"
+    return UsageError(
+        f"{place.path.stem} is a built-in deck and is not changed; copy it into {own} "
+        f"under a new name (cp {place.path} {own}/my-{place.path.name}) and add cards there"
+    )
+
+
+def add_entry(settings: Settings, deck_id: str, entry: dict[str, Any]) -> Added:
+    """Append ``entry`` (the fields of one ``cards:`` item) to deck ``deck_id``, giving it
+    a fresh id unless it has one; a deck not found is created. The file is written
+    only if the result is a valid deck, atomically; every other byte stays as it was."""
+    from flashcards.decks import parse_deck
+    from flashcards.deckwrite import append_entry, fresh_entry_id, new_deck_text, write_deck_file
+
+    place = deck_place(settings, deck_id)
+    if place.builtin:
+        raise builtin_hint(place, settings)
+    entry = {key: value for key, value in entry.items() if value not in (None, "", [], False)}
+    text_of_card = entry.get("question") or entry.get("cloze") or ""
+    if not place.exists:
+        entry.setdefault("id", fresh_entry_id(None, text_of_card))
+        with _entry_errors():
+            text = new_deck_text(deck_id, [entry])
+            parse_deck(place.path, text.encode())
+        write_deck_file(place.path, text, create_only=True)
+        return Added(place.path, entry["id"], True)
+    try:
+        before = place.path.read_bytes()
+    except OSError as exc:
+        raise DeckError(f"{place.path}: cannot read ({exc.strerror})") from None
+    deck = parse_deck(place.path, before)
+    if "id" in entry:
+        taken = {card.id.partition("/")[0] for card in deck.cards}
+        if entry["id"] in taken:
+            raise UsageError(f"--id {entry['id']!r}: deck {deck_id} already has a card with it")
+    else:
+        entry["id"] = fresh_entry_id(deck, text_of_card)
+    with _entry_errors():
+        new_text = append_entry(place.path, before.decode(), entry)
+    if place.path.read_bytes() != before:
+        raise UsageError(f"{place.path} changed while the card was added; add it again")
+    write_deck_file(place.path, new_text)
+    return Added(place.path, entry["id"], False)
+
+
+class EntryError(UsageError):
+    """The new card is not valid (the deck file is fine); the message says why."""
+
+
+@contextlib.contextmanager
+def _entry_errors() -> Iterator[None]:
+    """The deck parser's error about the new entry, without the file and line of a
+    text that is never written."""
+    try:
+        yield
+    except DeckError as exc:
+        raise EntryError(f"the card was not added: {_LOCATION.sub('', str(exc))}") from None
+
+
+_LOCATION = re.compile(r"^.*?:\d+: ")
+
+
+# --- the editor template ---------------------------------------------------------------------
+
+
+def template(deck_id: str) -> str:
+    """What the editor shows for a new card: comments, then ``question`` and ``answer``."""
+    return (
+        f"# A new card for the deck {deck_id}. Write the question and the answer below,\n"
+        "# in Markdown, indented under the `|`. Save and close to add it; leave the text\n"
+        "# as it is, or empty the file, to add nothing.\n"
+        "# Also possible: tags: [word, word]   reverse: true   typed: true\n"
+        '# or, instead of question and answer, a cloze card: cloze: "{{c1::hidden}} text"\n'
+        "question: |\n"
+        "  \n"
+        "answer: |\n"
+        "  \n"
+    )
+
+
+#: The template's line where the question is written (the editor opens there).
+TEMPLATE_QUESTION_LINE = 7
+
+
+def entry_from_template(path: Path, text: str, original: str) -> dict[str, Any] | None:
+    """The entry the learner wrote in the template, or ``None`` when the text was left
+    as it was or holds nothing. ``UsageError`` naming ``path`` when it is not one entry."""
+    import yaml
+
+    if text == original or not _without_comments(text).strip():
+        return None
+    try:
+        # Every value as text, as the deck parser reads it: `0755` stays 0755.
+        raw = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise UsageError(f"{where}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path}:1: write `question:` and `answer:` (or `cloze:`) lines")
+    entry: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in ENTRY_KEYS:
+            raise UsageError(f"{path}: unknown key {key!r} (allowed: {', '.join(ENTRY_KEYS)})")
+        if key == "tags":
+            tags = value if isinstance(value, list) else value.split()
+            entry[key] = [str(tag) for tag in tags if str(tag).strip()]
+        elif key in _FLAGS:
+            if str(value).lower() not in ("true", "false", ""):
+                raise UsageError(f"{path}: `{key}` must be true or false")
+            entry[key] = str(value).lower() == "true"
+        elif isinstance(value, str):
+            entry[key] = value.strip()
+        else:
+            raise UsageError(f"{path}: `{key}` must be text")
+    if not any(entry.get(key) for key in ("question", "answer", "cloze")):
+        return None
+    return entry
+
+
+def _without_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def write_in_editor(deck_id: str) -> tuple[dict[str, Any] | None, Path]:
+    """Open the learner's editor on the template; the entry written (or ``None``) and the
+    temp file (the caller removes it once the card is added, or keeps it on an error)."""
+    import subprocess
+
+    from flashcards.editing import editor_command
+
+    original = template(deck_id)
+    fd, name = tempfile.mkstemp(prefix=f"flashcards-{deck_id}-", suffix=".yaml")
+    path = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(original)
+    command = editor_command(path, TEMPLATE_QUESTION_LINE, os.environ)
+    try:
+        status = subprocess.run(command, check=False).returncode
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise UsageError(f"cannot start the editor {command[0]!r} ({exc.strerror})") from None
+    if status != 0:
+        path.unlink(missing_ok=True)
+        raise UsageError(f"the editor {command[0]!r} exited with status {status}; nothing added")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read what was written ({exc})") from None
+    return entry_from_template(path, text, original), path
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def add_command(
+    deck: Annotated[
+        str, typer.Argument(help="Deck id; a deck not found is made in $FLASHCARDS_HOME/decks.")
+    ],
+    question: Annotated[
+        str | None, typer.Option("--question", "-q", help="The question (Markdown).")
+    ] = None,
+    answer: Annotated[
+        str | None, typer.Option("--answer", "-a", help="The answer (Markdown).")
+    ] = None,
+    cloze: Annotated[
+        str | None,
+        typer.Option("--cloze", help='A cloze card instead: "{{c1::hidden}} text".'),
+    ] = None,
+    extra: Annotated[
+        str | None, typer.Option("--extra", help="Shown under a cloze card's answer.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A tag for the card (repeatable).")
+    ] = None,
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="Also a card asking the answer.")
+    ] = False,
+    typed: Annotated[bool, typer.Option("--typed", help="Type the answer when studying.")] = False,
+    card_id: Annotated[
+        str | None, typer.Option("--id", help="The card's id (default: made from the question).")
+    ] = None,
+    decks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--decks",
+            help="Deck file or folder to look for DECK in (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Add a card to a deck file, keeping the file's comments and layout; with no
+    --question/--answer/--cloze, write it in $VISUAL or $EDITOR."""
+    from flashcards.config import load_settings
+    from flashcards.text import plain
+
+    settings = load_settings(decks=decks)
+    given = {
+        "question": question,
+        "answer": answer,
+        "cloze": cloze,
+        "extra": extra,
+        "id": card_id,
+        "tags": list(tag or []),
+        "reverse": reverse,
+        "typed": typed,
+    }
+    if cloze is not None and (question is not None or answer is not None):
+        raise UsageError("give either --cloze or --question and --answer, not both")
+    if cloze is not None and reverse:
+        raise UsageError("--reverse does not apply to a --cloze card")
+    if extra is not None and cloze is None:
+        raise UsageError(
+            "--extra goes with --cloze; on a question-and-answer card, put it in --answer"
+        )
+    for name, value in (("--question", question), ("--answer", answer), ("--cloze", cloze)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{name} is empty")
+    if (question is None) != (answer is None):
+        raise UsageError(
+            "give both --question and --answer (or neither, to write the card in the editor)"
+        )
+    out = _console()
+    kept: Path | None = None
+    if question is None and cloze is None:
+        place = deck_place(settings, deck)
+        if place.builtin:
+            raise builtin_hint(place, settings)  # before the learner writes anything
+        if place.exists:
+            from flashcards.decks import parse_deck
+
+            try:
+                parse_deck(place.path, place.path.read_bytes())  # a broken deck: say so first
+            except OSError as exc:
+                raise DeckError(f"{place.path}: cannot read ({exc.strerror})") from None
+        written, kept = write_in_editor(deck)
+        if written is None:
+            kept.unlink(missing_ok=True)
+            out.print(plain("Nothing added: the template was left unchanged or empty."))
+            return
+        for key in ("tags", "id"):
+            if given[key] and key not in written:
+                written[key] = given[key]
+        written["reverse"] = written.get("reverse") or reverse
+        written["typed"] = written.get("typed") or typed
+        given = written
+    try:
+        added = add_entry(settings, deck, given)
+    except EntryError as exc:
+        if kept is None:
+            raise
+        raise UsageError(f"{kept}: {exc}; your text is kept there") from None
+    if kept is not None:
+        kept.unlink(missing_ok=True)
+    made = "new deck " if added.created else ""
+    out.print(plain(f"Added {deck}/{added.card_id} to {made}{added.path}."), soft_wrap=True)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)

@@ -193,7 +193,10 @@ def _stale_state(data: dict[str, Any]) -> CardState:
 #: What a learner does to a card besides answering it (Anki's suspend, bury, reset). Each
 #: is kept in the review log as a mark: a ``Review`` with ``rating`` 0 and ``action`` set.
 SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET = "suspend", "unsuspend", "bury", "unbury", "forget"
-ACTIONS = (SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET)
+#: A cram answer (Anki's filtered deck with rescheduling off): kept with its rating 1-4
+#: and passed through like a mark, so it never changes the card's schedule.
+CRAM = "cram"
+ACTIONS = (SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET, CRAM)
 
 
 class ReviewDict(TypedDict):
@@ -278,13 +281,18 @@ class Review:
 
 def action_of(data: Any) -> str | None:
     """The ``action`` of a serialized review (``None`` for an answer); ``ValueError``
-    when it is not one of ``ACTIONS`` or its rating is not 0 (an answer's is 1-4)."""
+    when it is not one of ``ACTIONS`` or its rating is not 0 (an answer's and a cram
+    answer's are 1-4)."""
     action = data.get("action")
     if action is None:
         return None
     if not isinstance(action, str) or action not in ACTIONS:
         raise ValueError(f"`action` is not one of {', '.join(ACTIONS)}")
-    if data.get("rating") != 0 or isinstance(data.get("rating"), bool):
+    rating = data.get("rating")
+    if action == CRAM:
+        if rating not in (1, 2, 3, 4) or isinstance(rating, bool):
+            raise ValueError("`rating` of a cram answer is not 1-4")
+    elif rating != 0 or isinstance(rating, bool):
         raise ValueError("`rating` of a mark is not 0")
     return action
 

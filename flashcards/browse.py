@@ -10,8 +10,19 @@ from enum import StrEnum
 from typing import Any
 
 from flashcards.due import due_within, entry_of
-from flashcards.model import RELEARNING, REVIEW, STATE_NAMES, Card, CardState, Deck, Review
+from flashcards.model import (
+    NO_FLAGS,
+    RELEARNING,
+    REVIEW,
+    STATE_NAMES,
+    Card,
+    CardState,
+    Deck,
+    Flags,
+    Review,
+)
 from flashcards.scheduling import DEFAULT_CONFIG, SchedulerConfig
+from flashcards.tags import ALL_TAGS, LEECH, TagFilter, card_tags
 
 CardKey = tuple[str, str]
 
@@ -25,12 +36,15 @@ class SortKey(StrEnum):
 
 @dataclass(frozen=True)
 class Filters:
-    """Which cards to show. ``states`` holds state names (``new``, ``learning``, ...)."""
+    """Which cards to show. ``states`` holds state names (``new``, ``learning``, ...);
+    ``suspended``: only suspended cards; ``leech``: only leeches."""
 
     due: bool = False
     states: frozenset[str] = frozenset()
-    tags: frozenset[str] = frozenset()
+    tags: TagFilter = ALL_TAGS
     search: str = ""
+    suspended: bool = False
+    leech: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,10 +53,30 @@ class CardRow:
     deck_tags: tuple[str, ...]
     state: CardState | None
     retrievability: float | None
+    #: Suspended or buried (see ``Store.flags``), and every tag the card has, case-folded
+    #: (its own, its deck's, ``leech``).
+    flags: Flags = NO_FLAGS
+    tags: frozenset[str] = frozenset()
+    #: Whether the card is buried at the time the rows were made.
+    buried: bool = False
 
     @property
     def state_name(self) -> str:
         return STATE_NAMES[int(self.state.state) if self.state else 0]
+
+    @property
+    def leech(self) -> bool:
+        return LEECH in self.tags
+
+    @property
+    def shown_state(self) -> str:
+        """What the listing's State column says: ``suspended`` or ``buried`` over the
+        scheduling state, which ``--json`` keeps in ``state``."""
+        if self.flags.suspended:
+            return "suspended"
+        if self.buried:
+            return "buried"
+        return self.state_name
 
     def to_dict(self) -> dict[str, Any]:
         """The row as ``cards --json`` prints it. ``kind`` is ``basic``, ``reverse``,
@@ -56,8 +90,11 @@ class CardRow:
             "kind": self.card.kind,
             "note": self.card.note,
             "question": self.card.question,
-            "tags": sorted({*self.deck_tags, *self.card.tags}),
+            "tags": sorted({*self.deck_tags, *self.card.tags, *([LEECH] if self.leech else [])}),
             "state": self.state_name,
+            "suspended": self.flags.suspended,
+            "buried": self.buried,
+            "leech": self.leech,
             "due": s.due.isoformat() if s else None,
             "due_day": s.due_day.isoformat() if s and s.due_day else None,
             "interval_days": s.interval if s and review else None,
@@ -86,7 +123,11 @@ def _matches(row: CardRow, filters: Filters, now: datetime) -> bool:
         return False
     if filters.due and (row.state is None or not due_within(entry_of(row.state), now, 1)):
         return False
-    if filters.tags and not filters.tags & {*row.deck_tags, *row.card.tags}:
+    if filters.tags and not filters.tags.matches(row.tags):
+        return False
+    if filters.suspended and not row.flags.suspended:
+        return False
+    if filters.leech and not row.leech:
         return False
     if filters.search:
         needle = filters.search.casefold()
@@ -116,18 +157,26 @@ def card_rows(
     filters: Filters = Filters(),
     sort: SortKey | None = None,
     scheduler: Callable[[str], SchedulerConfig] = lambda _deck: DEFAULT_CONFIG,
+    flags: Mapping[CardKey, Flags] | None = None,
+    leech_threshold: Callable[[str], int] = lambda _deck: 8,
 ) -> list[CardRow]:
     """One row per card of ``decks`` that passes ``filters``, in deck order or sorted by
     ``sort`` (due: soonest first; stability: lowest first; difficulty and lapses:
     highest first; new cards always last). Retrievability follows each deck's
-    parameters (``scheduler``)."""
+    parameters (``scheduler``); ``flags`` are the cards' marks (``Store.flags``) and
+    ``leech_threshold`` each deck's (for the ``leech`` tag)."""
     rows = []
+    marks = flags or {}
     for deck in decks:
         config = scheduler(deck.id)
+        threshold = leech_threshold(deck.id)
         for card in deck.cards:
-            state = states.get((deck.id, card.id))
+            key = (deck.id, card.id)
+            state = states.get(key)
             r = retrievability(state, now, config) if state else None
-            row = CardRow(card, deck.tags, state, r)
+            card_flags = marks.get(key, NO_FLAGS)
+            tags = card_tags(card, deck.tags, state, threshold)
+            row = CardRow(card, deck.tags, state, r, card_flags, tags, card_flags.buried(now))
             if _matches(row, filters, now):
                 rows.append(row)
     if sort is not None:
@@ -148,4 +197,6 @@ def card_history(reviews: Iterable[Review], key: CardKey) -> list[HistoryRow]:
 
     mine = [r for r in reviews if r.key == key]
     replayed = replay(mine)
-    return [HistoryRow(r, r.state) for r in replayed.reviews if r.state is not None]
+    return [
+        HistoryRow(r, r.state) for r in replayed.reviews if r.state is not None and not r.is_mark
+    ]

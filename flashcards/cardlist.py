@@ -19,10 +19,17 @@ from flashcards.text import safe_line
 if TYPE_CHECKING:
     from flashcards.browse import CardRow
 
-_SHORT_STATE = {"new": "new", "learning": "learn", "review": "review", "relearning": "relearn"}
+_SHORT_STATE = {
+    "new": "new",
+    "learning": "learn",
+    "review": "review",
+    "relearning": "relearn",
+    "suspended": "suspended",
+    "buried": "buried",
+}
 #: The columns after the question, with their widths (numbers right-aligned).
 _FIXED = (
-    ("State", 7),
+    ("State", 9),
     ("Due", 10),
     ("Ivl", 5),
     ("S", 6),
@@ -56,7 +63,7 @@ def due_cell(row: CardRow, now: datetime) -> str:
 def _cells(row: CardRow, now: datetime) -> list[str]:
     state = row.state
     return [
-        _SHORT_STATE[row.state_name],
+        _SHORT_STATE[row.shown_state],
         due_cell(row, now),
         span_label(state.interval * 86400) if state and state.interval else "—",
         "—" if state is None else f"{state.stability:.1f}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -154,6 +154,16 @@ ProfileOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TagOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        metavar="TAG",
+        help="Only cards with this tag (repeatable: any of them); -TAG leaves out cards with "
+        "it. Deck tags count; `leech` marks leeches.",
+        show_default=False,
+    ),
+]
 
 
 class Period(StrEnum):
@@ -161,6 +171,12 @@ class Period(StrEnum):
     quarter = "3m"
     year = "1y"
     all = "all"
+
+
+class CramOrder(StrEnum):
+    due = "due"
+    random = "random"
+    difficulty = "difficulty"
 
 
 class SortChoice(StrEnum):
@@ -252,15 +268,70 @@ def study(
             autocompletion=_complete_decks,
         ),
     ] = None,
+    tag: TagOption = None,
+    ahead: Annotated[
+        str | None,
+        typer.Option(
+            "--ahead",
+            metavar="SPAN",
+            help="Also study cards due within this span after today (3d, 1w); "
+            "they are rescheduled as usual.",
+            show_default=False,
+        ),
+    ] = None,
+    cram: Annotated[
+        bool,
+        typer.Option(
+            "--cram",
+            help="Go through the chosen cards whatever their due date; "
+            "the schedule is left as it is.",
+        ),
+    ] = False,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="With --cram: only cards in this state (new, learning, review, "
+            "relearning; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, help="With --cram: at most this many cards.", show_default=False
+        ),
+    ] = None,
+    order: Annotated[
+        CramOrder | None,
+        typer.Option(
+            "--order",
+            help="With --cram: due (soonest first), random or difficulty (hardest first).",
+            show_default=False,
+        ),
+    ] = None,
     decks: DecksOption = None,
     store: StoreOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Study the cards that are due."""
+    """Study the cards that are due (or, with --cram, any cards)."""
     from flashcards import clock
-    from flashcards.session import StudySession
+    from flashcards.session import StudySession, ahead_days
+    from flashcards.tags import TagFilter
     from flashcards.ui import Keys, StudyScreen
 
+    tags = TagFilter.parse(tag)
+    if not cram:
+        given = [
+            name
+            for name, value in (("--state", state), ("--limit", limit), ("--order", order))
+            if value
+        ]
+        if given:
+            raise UsageError(f"{given[0]} goes with --cram")
+    elif ahead is not None:
+        raise UsageError("--ahead and --cram do not go together: cramming takes every card already")
+    days = ahead_days(ahead) if ahead is not None else 0
     settings = _settings(decks, store, profile)
     catalog = _catalog(settings)
     names = list(decks_to_study or [])
@@ -273,9 +344,28 @@ def study(
                 + ", ".join(str(p) for p in settings.deck_path)
                 + "; add *.yaml decks there or point --decks at some"
             )
-        session = StudySession(
-            progress, catalog, names, clock.now(), schedulers=settings.scheduling.for_deck
-        )
+        now = clock.now()
+        options = settings.deck_options(catalog)
+        schedulers = settings.schedulers(catalog)
+        session: StudySession
+        if cram:
+            from flashcards.cram import CramPlan, CramSession, check_states
+
+            plan = CramPlan(check_states(state or []), limit, (order or CramOrder.due).value)
+            session = CramSession(
+                progress, catalog, names, now, plan, schedulers, options=options, tags=tags
+            )
+        else:
+            session = StudySession(
+                progress,
+                catalog,
+                names,
+                now,
+                schedulers=schedulers,
+                options=options,
+                tags=tags,
+                ahead_days=days,
+            )
         out = console()
         interrupted = False
         with Keys() as keys:
@@ -345,6 +435,7 @@ def stats(
             "--period", help="How far back answer buttons and time reach: 1m, 3m, 1y or all."
         ),
     ] = Period.year,
+    tag: TagOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cards by state, what is due, retention and streak, then pictures: the review
@@ -352,15 +443,28 @@ def stats(
     from flashcards import clock
     from flashcards.render import charts_view, stats_table
     from flashcards.reports import collect_charts, collect_stats
+    from flashcards.tags import TagFilter
 
+    tags = TagFilter.parse(tag)
     settings = _settings(decks, store, profile)
     catalog = _catalog(settings)
     infos = catalog.select(list(decks_to_show or []))
     progress = _store(settings)
     try:
         now = clock.now()
-        per_deck, total = collect_stats(progress, infos, now)
-        charts = collect_charts(progress, infos, now, period.value, settings.schedulers(catalog))
+        source: Store = progress
+        if tags:
+            from flashcards.tagstats import ChosenHistory, chosen_infos
+
+            options = settings.deck_options(catalog)
+            states = progress.load_states([info.id for info in infos]) if tags.needs_states else {}
+            infos = chosen_infos(
+                catalog, infos, tags, states, lambda deck: options(deck).leech_threshold
+            )
+            keys = [(info.id, card) for info in infos for card in info.card_ids]
+            source = cast("Store", ChosenHistory(progress, keys))
+        per_deck, total = collect_stats(source, infos, now)
+        charts = collect_charts(source, infos, now, period.value, settings.schedulers(catalog))
         if as_json:
             payload = {
                 "decks": [d.to_dict() for d in per_deck],
@@ -394,9 +498,9 @@ def cards(
             "--state", help="Only cards in this state: new, learning, review or relearning."
         ),
     ] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Only cards with this tag.")
-    ] = None,
+    tag: TagOption = None,
+    suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
+    leech: Annotated[bool, typer.Option("--leech", help="Only leeches.")] = False,
     search: Annotated[
         str, typer.Option("--search", help="Only cards whose question or answer has this text.")
     ] = "",
@@ -416,7 +520,9 @@ def cards(
     from flashcards.browse import Filters, SortKey, card_history, card_rows
     from flashcards.model import STATE_NAMES
     from flashcards.render import card_detail
+    from flashcards.tags import TagFilter
 
+    tags = TagFilter.parse(tag)
     names = list(selection or [])
     wanted_states = frozenset(state or [])
     unknown = wanted_states - set(STATE_NAMES.values())
@@ -432,12 +538,28 @@ def cards(
     progress = _store(settings)
     try:
         now = clock.now()
-        states = progress.load_states([info.id for info in infos])
+        ids = [info.id for info in infos]
+        states = progress.load_states(ids)
         loaded = [catalog.deck(info.id) for info in infos]
-        filters = Filters(due=due, states=wanted_states, tags=frozenset(tag or []), search=search)
+        filters = Filters(
+            due=due,
+            states=wanted_states,
+            tags=tags,
+            search=search,
+            suspended=suspended,
+            leech=leech,
+        )
+        options = settings.deck_options(catalog)
+        scheduler, flags = settings.schedulers(catalog), progress.flags(ids)
+
+        def threshold(deck: str) -> int:
+            return options(deck).leech_threshold
+
         if single:
             deck_id, card_id = single[0].split("/", 1)
-            every = card_rows(loaded, states, now, scheduler=settings.schedulers(catalog))
+            every = card_rows(
+                loaded, states, now, scheduler=scheduler, flags=flags, leech_threshold=threshold
+            )
             rows = [r for r in every if r.card.id == card_id]
             if not rows:
                 raise UsageError(f"{single[0]}: deck {deck_id!r} has no card {card_id!r}")
@@ -461,7 +583,14 @@ def cards(
         else:
             key = SortKey(sort.value) if sort is not None else None
             rows = card_rows(
-                loaded, states, now, filters, key, scheduler=settings.schedulers(catalog)
+                loaded,
+                states,
+                now,
+                filters,
+                key,
+                scheduler=scheduler,
+                flags=flags,
+                leech_threshold=threshold,
             )
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))

@@ -245,10 +245,11 @@ def card_detail(
     facts.add_row("Card", plain(f"{row.card.deck}/{row.card.id}", one_line=True))
     facts.add_row("Question", plain(row.card.question.strip()))
     facts.add_row("Answer", plain(row.card.answer.strip()))
-    tags = sorted({*row.deck_tags, *row.card.tags})
+    tags = sorted({*row.deck_tags, *row.card.tags, *(["leech"] if row.leech else [])})
     if tags:
         facts.add_row("Tags", plain(", ".join(tags)))
-    facts.add_row("State", row.state_name)
+    aside = "suspended" if row.flags.suspended else "buried" if row.buried else ""
+    facts.add_row("State", row.state_name + (f" ({aside})" if aside else ""))
     if state is not None:
         facts.add_row("Due", due_cell(row, now) + f" ({interval_label(state, now)})")
         if state.interval:

@@ -1,17 +1,31 @@
-"""A study session: queue, answers, undo. No terminal here; the time is passed in."""
+"""A study session: queue, answers, marks (suspend, bury, forget), undo. No terminal
+here; the time is passed in."""
 
 from __future__ import annotations
 
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flashcards.catalog import Catalog
 from flashcards.due import entry_of, is_due, shows_from
 from flashcards.errors import ConflictError, StoreError
-from flashcards.model import Card, CardState, Review
+from flashcards.intervals import span_label
+from flashcards.model import (
+    FORGET,
+    NO_FLAGS,
+    SUSPEND,
+    Card,
+    CardState,
+    Flags,
+    Review,
+    flags_after,
+    note_of,
+)
+from flashcards.options import DeckOptions, DeckOptionsMap, is_leech_lapse
 from flashcards.queue import (
     Counts,
     Limits,
@@ -21,6 +35,7 @@ from flashcards.queue import (
     day_start,
     done_today,
     next_day_start,
+    session_limits,
     sibling_notes,
 )
 from flashcards.scheduling import (
@@ -32,16 +47,37 @@ from flashcards.scheduling import (
     schedule,
 )
 from flashcards.stores import CardKey, Store
+from flashcards.tags import ALL_TAGS, TagFilter, card_tags
 
 #: How many times an answer is recomputed when another process keeps changing the card.
 CONFLICT_RETRIES = 5
 
 
+class SessionQueue(Protocol):
+    """What a session asks of its queue (``queue.StudyQueue``, ``cram.CramQueue``)."""
+
+    main: list[CardKey]
+    learning: dict[CardKey, datetime]
+    held: set[CardKey]
+
+    def next(self, now: datetime) -> CardKey | None: ...
+    def next_due(self) -> datetime | None: ...
+    def counts(self) -> Counts: ...
+    def copy(self) -> SessionQueue: ...
+
+
 @dataclass
-class _Answered:
-    review: Review
-    previous: CardState | None
-    queue: StudyQueue
+class _Step:
+    """One thing done in the session and undone as a whole: an answer (with the suspend
+    a leech may bring), or a mark on a card (and on its siblings). ``records`` are the
+    reviews and marks kept, each with the card's state before it; ``flags`` the flags of
+    every card marked, before."""
+
+    card: CardKey
+    records: list[tuple[Review, CardState | None]]
+    queue: SessionQueue
+    flags: dict[CardKey, Flags] = field(default_factory=dict)
+    answer: Review | None = None
 
 
 @dataclass
@@ -61,7 +97,14 @@ class StudySession:
         now: datetime,
         limits: Limits | None = None,
         schedulers: Callable[[str], SchedulerConfig] | None = None,
+        *,
+        options: Callable[[str], DeckOptions] | None = None,
+        tags: TagFilter = ALL_TAGS,
+        ahead_days: int = 0,
     ) -> None:
+        """``limits`` (one for every deck) beats each deck's own limits (``options``);
+        ``tags`` chooses the cards studied; ``ahead_days`` also brings review cards due
+        within that many study days after today."""
         self.store = store
         self.catalog = catalog
         self.decks = [info.id for info in catalog.select(deck_ids)]
@@ -69,21 +112,70 @@ class StudySession:
         self.scheduler: Callable[[str], SchedulerConfig] = schedulers or (
             lambda _deck: DEFAULT_CONFIG
         )
+        #: Each deck's options (limits, leeches, new card order, burying siblings).
+        self.options: Callable[[str], DeckOptions] = options or DeckOptionsMap.from_deck_files(
+            catalog
+        )
+        self.tags = tags
         # The queue needs only each card's state and due time; whole states are read
         # per deck when one of its cards is shown.
         self.overview = store.due_overview(self.decks)
         self._states: dict[str, dict[CardKey, CardState]] = {}
-        activity = store.activity(day_start(now), self.decks)
-        today = {deck: done_today({deck: slots}, now) for deck, slots in activity.items()}
-        keys = [(info.id, card) for info in catalog.select(self.decks) for card in info.card_ids]
-        siblings, buried = self._siblings(now)
-        self.queue = StudyQueue(
-            keys, self.overview, now, today, limits or Limits(), siblings=siblings, buried=buried
-        )
+        #: Suspended and buried cards (only those with a flag).
+        self.flags: dict[CardKey, Flags] = store.flags(self.decks)
         self.summary = Summary()
         #: Whether the last answer had to be recomputed after another session's.
         self.recomputed = False
-        self._history: list[_Answered] = []
+        #: Whether the last answer made its card a leech, and whether it was suspended.
+        self.leech = False
+        self.leech_suspended = False
+        self._history: list[_Step] = []
+        self.queue: SessionQueue = self._build_queue(now, limits, ahead_days)
+
+    def _candidates(self, now: datetime) -> list[CardKey]:
+        """Every card of the session's decks that may come up: not suspended, not
+        buried, and passing the tag filter."""
+        keys: list[CardKey] = []
+        for info in self.catalog.select(self.decks):
+            if self.tags:
+                deck = self.catalog.deck(info.id)
+                threshold = self.options(info.id).leech_threshold
+                states = self._deck_states(info.id) if self.tags.needs_states else {}
+                chosen = [
+                    card.id
+                    for card in deck.cards
+                    if self.tags.matches(
+                        card_tags(card, deck.tags, states.get((info.id, card.id)), threshold)
+                    )
+                ]
+            else:
+                chosen = list(info.card_ids)
+            for card in chosen:
+                key = (info.id, card)
+                if not self.flags.get(key, NO_FLAGS).hidden(now):
+                    keys.append(key)
+        return keys
+
+    def _build_queue(self, now: datetime, limits: Limits | None, ahead_days: int) -> SessionQueue:
+        activity = self.store.activity(day_start(now), self.decks)
+        today = {deck: done_today({deck: slots}, now) for deck, slots in activity.items()}
+        siblings, buried = self._siblings(now)
+        per_deck = {
+            deck: Limits(self.options(deck).new_per_day, self.options(deck).reviews_per_day)
+            for deck in self.decks
+        }
+        return StudyQueue(
+            self._candidates(now),
+            self.overview,
+            now,
+            today,
+            limits or per_deck,
+            siblings=siblings,
+            buried=buried,
+            ahead_days=ahead_days,
+            new_order={deck: self.options(deck).new_order for deck in self.decks},
+            session_limits=None if limits else session_limits(self.options, self.decks),
+        )
 
     def _siblings(self, now: datetime) -> tuple[dict[CardKey, tuple[str, str]], set[CardKey]]:
         """The entry of each card with siblings in the decks that bury them, and the
@@ -92,7 +184,7 @@ class StudySession:
         cards = [
             (info.id, card)
             for info in self.catalog.select(self.decks)
-            if info.bury_siblings
+            if self.options(info.id).bury_siblings
             for card in info.card_ids
         ]
         siblings = sibling_notes(cards)
@@ -149,10 +241,12 @@ class StudySession:
 
     def answer(
         self, card: Card, rating: int, now: datetime, duration_ms: int | None = None
-    ) -> CardState:
-        """Keep an answer durably, then move the queue on. If another process answered
-        the same card meanwhile, the answer is recomputed from that newer state."""
+    ) -> CardState | None:
+        """Keep an answer durably, then move the queue on; returns the card's state
+        after it. If another process answered the same card meanwhile, the answer is
+        recomputed from that newer state."""
         key = (card.deck, card.id)
+        assert isinstance(self.queue, StudyQueue)
         expected = self.state(key)
         queue_before = self.queue.copy()
         self.recomputed = False
@@ -184,32 +278,113 @@ class StudySession:
             raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
         self._set_state(key, after)
         self.queue.answered(key, after)
-        self._history.append(_Answered(review, expected, queue_before))
+        step = _Step(key, [(review, expected)], queue_before, answer=review)
+        self._history.append(step)
         self.summary.answered += 1
         self.summary.again += rating == 1
+        self._check_leech(step, expected, after, now)
         return after
+
+    def _check_leech(
+        self, step: _Step, before: CardState | None, after: CardState, now: datetime
+    ) -> None:
+        """Anki's leech rule on a lapse; with ``leech_action: suspend`` the card is also
+        suspended, in the same step (undoing the answer undoes both)."""
+        options = self.options(step.card[0])
+        lapsed = after.lapses > (before.lapses if before is not None else 0)
+        self.leech = lapsed and is_leech_lapse(after.lapses, options.leech_threshold)
+        self.leech_suspended = False
+        suspend = self.leech and options.leech_action == SUSPEND
+        if suspend and not self.flags.get(step.card, NO_FLAGS).suspended:
+            self._mark(step, step.card, SUSPEND, now)
+            self.leech_suspended = True
+
+    def set_aside(self, card: Card, action: str, now: datetime, *, siblings: bool = False) -> int:
+        """Bury or suspend a card (``action`` ``model.BURY`` or ``model.SUSPEND``), and with
+        ``siblings`` the other cards of its deck entry; returns how many cards were set
+        aside (siblings already set aside are left as they are)."""
+        key = (card.deck, card.id)
+        keys = [key]
+        if siblings:
+            entry = note_of(card.id)
+            keys += [
+                (card.deck, other)
+                for other in self.catalog.info(card.deck).card_ids
+                if other != card.id and note_of(other) == entry
+            ]
+        step = _Step(key, [], self.queue.copy())
+        for other in keys:
+            flags = self.flags.get(other, NO_FLAGS)
+            done = flags.suspended if action == SUSPEND else flags.hidden(now)
+            if other != key and done:
+                continue
+            self._mark(step, other, action, now)
+        self._history.append(step)
+        return len(step.records)
+
+    def forget(self, card: Card, now: datetime) -> None:
+        """Make a card new again (Anki's Reset); its answers stay in the log."""
+        key = (card.deck, card.id)
+        step = _Step(key, [], self.queue.copy())
+        self._mark(step, key, FORGET, now)
+        self._history.append(step)
+
+    def _mark(self, step: _Step, key: CardKey, action: str, now: datetime) -> None:
+        """Keep one mark durably and apply it to the session."""
+        before = self.state(key)
+        mark = mark_review(key, action, before, now)
+        try:
+            self.store.record(mark, before)
+        except ConflictError:
+            raise StoreError(
+                f"{key[0]}/{key[1]} was just changed in another session; try again"
+            ) from None
+        step.records.append((mark, before))
+        flags = self.flags.get(key, NO_FLAGS)
+        step.flags.setdefault(key, flags)
+        self.flags[key] = flags_after(flags, action, now)
+        if action == FORGET:
+            self._set_state(key, None)
+        if action == FORGET or self.flags[key].hidden(now):
+            _take_off(self.queue, key)  # a forgotten card waits among the new ones
 
     def can_undo(self) -> bool:
         return bool(self._history)
 
     def undo(self) -> Card | None:
-        """Take back the last answer of this session; returns its card, to show again."""
+        """Take back the last answer, suspend, bury or forget of this session (all the
+        cards it touched); returns its card, to show again."""
         if not self._history:
             return None
         last = self._history[-1]
-        try:
-            self.store.undo(last.review, last.previous)
-        except ConflictError:
-            raise StoreError(
-                f"cannot undo {last.review.deck}/{last.review.card}: it was answered in another session"
-            ) from None
+        while last.records:
+            review, previous = last.records[-1]
+            try:
+                self.store.undo(review, previous)
+            except ConflictError:
+                raise StoreError(
+                    f"cannot undo {review.deck}/{review.card}: it was changed in another session"
+                ) from None
+            last.records.pop()
+            self._set_state(review.key, previous)
+            if review.key in last.flags:
+                self.flags[review.key] = last.flags[review.key]
         self._history.pop()
-        key = last.review.key
-        self._set_state(key, last.previous)
         self.queue = last.queue
-        self.summary.answered -= 1
-        self.summary.again -= last.review.rating == 1
-        return self.card(key)
+        if last.answer is not None:
+            self.summary.answered -= 1
+            self.summary.again -= last.answer.rating == 1
+        self.leech = self.leech_suspended = False
+        return self.card(last.card)
+
+    def button_labels(self, card: Card, now: datetime) -> dict[int, str]:
+        """What each answer button says: the interval it leads to (``1m``, ``3d``)."""
+        return {r: span_label(seconds) for r, seconds in self.button_seconds(card, now).items()}
+
+    def reload_deck(self, deck_id: str) -> None:
+        """Read a deck file again (after an edit); its cards are matched by id. A deck
+        left invalid raises ``DeckError`` and the version in use stays."""
+        self.catalog.reload(deck_id)
 
     def next_due(self, now: datetime) -> datetime | None:
         """When something will next be there to study in these decks."""
@@ -228,6 +403,29 @@ class StudySession:
         ):
             candidates.append(tomorrow)
         return min(candidates, default=None)
+
+
+def _take_off(queue: SessionQueue, key: CardKey) -> None:
+    """A card set aside leaves the queue for this session."""
+    queue.learning.pop(key, None)
+    if key in queue.main:
+        queue.main.remove(key)
+
+
+def mark_review(key: CardKey, action: str, before: CardState | None, now: datetime) -> Review:
+    """The mark for ``action`` on a card whose state is ``before``: the state stays, but
+    for ``forget``, after which the card is new."""
+    return Review(
+        id=new_review_id(),
+        deck=key[0],
+        card=key[1],
+        rating=0,
+        reviewed_at=now,
+        duration_ms=None,
+        before=int(before_of(before)),
+        state=None if action == FORGET else before,
+        action=action,
+    )
 
 
 def new_review_id() -> str:
@@ -249,3 +447,15 @@ def describe_wait(moment: datetime, now: datetime) -> str:
     else:
         span = f"in {minutes // (24 * 60)}d"
     return f"{span} ({moment.astimezone(now.tzinfo):%a %Y-%m-%d %H:%M})"
+
+
+def ahead_days(span: str) -> int:
+    """The days of ``--ahead``: ``3d`` (or ``3``) is 3, ``1w`` is 7."""
+    import re
+
+    from flashcards.errors import UsageError
+
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([dw]?)\s*", span.lower())
+    if match is None or int(match.group(1)) == 0:
+        raise UsageError(f"--ahead {span!r}: give days or weeks, like 3d or 1w")
+    return int(match.group(1)) * (7 if match.group(2) == "w" else 1)

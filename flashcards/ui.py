@@ -22,10 +22,10 @@ from rich.text import Text
 
 from flashcards.cardkinds import Comparison, compare_typed, expected_answer
 from flashcards.cardtext import card_text, cloze_text, plain_text, typed_comparison
-from flashcards.errors import StoreError
-from flashcards.intervals import interval_label, span_label
+from flashcards.errors import FlashcardsError, StoreError
+from flashcards.intervals import interval_label
 from flashcards.lineedit import LineEditor
-from flashcards.model import CLOZE, Card
+from flashcards.model import BURY, CLOZE, SUSPEND, Card
 from flashcards.scheduling import RATINGS
 from flashcards.session import StudySession, Summary, describe_wait
 from flashcards.text import plain, safe_text
@@ -34,6 +34,14 @@ __all__ = ["Keys", "StudyScreen", "markdown", "safe_text"]
 
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
 REVEAL_KEYS = ("space", "enter")
+#: Anki's keys to set a card aside: what is done, and whether to its siblings too.
+MARK_KEYS = {"-": (BURY, False), "=": (BURY, True), "@": (SUSPEND, False), "!": (SUSPEND, True)}
+EDIT_KEY, FORGET_KEY, UNDO_KEY = "e", "f", "u"
+#: Keys that leave the card shown (to another, or to the end), on either side of it.
+LEAVE_KEYS = ("q", "eof", UNDO_KEY, EDIT_KEY, FORGET_KEY, *MARK_KEYS)
+#: The hint for the keys above, an item each (the footer wraps between items): ``=``
+#: buries and ``!`` suspends the card with its siblings.
+CONTROL_HINTS = ["- bury", "@ suspend", "=/! with siblings", "f forget", "e edit"]
 #: Keys that move a card taller than the screen; Space pages too while there is more.
 PAGE_KEYS = ("pagedown", "pageup", "down", "up", "home", "end")
 #: What a terminal sends for the keys that move through a long card.
@@ -125,6 +133,30 @@ class Keys:
             self._wake = None
         self._restore_terminal()
         self._saved = None
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """The terminal as the shell had it, for another program in the foreground (an
+        editor); single keys again afterwards, what was typed meanwhile dropped, and a
+        redraw asked for."""
+        if self._saved is None:
+            yield
+            return
+        import signal
+
+        self._restore_terminal()
+        stop = self._previous_handlers.get(signal.SIGTSTP)
+        if stop is not None:
+            # Ctrl-Z in the editor stops it and us together, as any foreground job.
+            signal.signal(signal.SIGTSTP, stop)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                signal.signal(signal.SIGTSTP, self._on_signal)
+            self._single_keys()
+            self._pending = ""
+            self._redraw = False
 
     def _single_keys(self) -> None:
         import tty
@@ -373,8 +405,7 @@ class StudyScreen:
             if key not in REVEAL_KEYS:
                 return self._leave(key, card)
         now = self.clock()
-        spans = self.session.button_seconds(card, now)
-        labels = {r: span_label(seconds) for r, seconds in spans.items()}
+        labels = self.session.button_labels(card, now)
         self._present(
             _View(
                 card,
@@ -391,10 +422,16 @@ class StudyScreen:
         rating = RATING_KEYS.get(key, 3)  # Space/Enter on the answer is Good, as in Anki
         elapsed_ms = int((time.monotonic() - shown) * 1000)
         after = self.session.answer(card, rating, now, elapsed_ms)
-        if self.session.recomputed:
+        if self.session.recomputed and after is not None:
             self.say(
                 "That card was just answered in another session too; your answer was "
                 f"applied after it: next due in {interval_label(after, now)}."
+            )
+        if self.session.leech and after is not None:
+            aside = " and suspended" if self.session.leech_suspended else ""
+            self.say(
+                f"Leech: {card.deck}/{card.id} has lapsed {after.lapses} times; tagged leech"
+                f"{aside} (u undoes)."
             )
         self._drain_notices()
         return None
@@ -409,7 +446,7 @@ class StudyScreen:
                 self._redraw()
             elif key in PAGE_KEYS or (key == "space" and self._more_below()):
                 self._scroll("pagedown" if key == "space" else key)
-            elif key in keys or key in ("q", "eof", "u"):
+            elif key in keys or key in LEAVE_KEYS:
                 return key
 
     def _type_answer(self) -> str | None:
@@ -434,11 +471,58 @@ class StudyScreen:
             elif editor.press("delete" if key == "ctrl-d" else key):
                 self._draw_input()
 
-    def _leave(self, key: str, card: Card) -> Card | str:
-        """Quit, or undo the last answer and return the card to show again."""
-        if key == "u":
+    def _leave(self, key: str, card: Card) -> Card | str | None:
+        """Quit; undo the last step and return the card to show again; set the card
+        aside or forget it (``None``: on to the next card); or edit it and show it again."""
+        if key == UNDO_KEY:
             return self._undo() or card
+        if key == EDIT_KEY:
+            return self._edit(card)
+        if key in MARK_KEYS or key == FORGET_KEY:
+            return self._set_aside(key, card)
         return "quit"
+
+    def _set_aside(self, key: str, card: Card) -> Card | None:
+        now = self.clock()
+        name = f"{card.deck}/{card.id}"
+        try:
+            if key == FORGET_KEY:
+                self.session.forget(card, now)
+                self.say(f"Forgot {name}: it is new again (u undoes).")
+            else:
+                action, siblings = MARK_KEYS[key]
+                count = self.session.set_aside(card, action, now, siblings=siblings)
+                done = "Buried" if action == BURY else "Suspended"
+                what = name if count == 1 else f"{name} and {count - 1} sibling(s)"
+                until = " until the next study day" if action == BURY else ""
+                self.say(f"{done} {what}{until} (u undoes).")
+        except StoreError as exc:
+            self.say(str(exc), style="red")
+            return card
+        self._drain_notices()
+        return None
+
+    def _edit(self, card: Card) -> Card | None:
+        """The card's deck file in the editor at the card's line; then the deck is read
+        again and the card (matched by id) shown again. A deck left invalid is reported
+        and the version read before stays in use."""
+        from pathlib import Path
+
+        from flashcards.editing import edit_deck_at
+
+        path = Path(self.session.catalog.info(card.deck).path)
+        try:
+            with self.keys.released():
+                edit_deck_at(path, card.id)
+            self.session.reload_deck(card.deck)
+        except FlashcardsError as exc:
+            self.say(f"{exc} — the deck as it was before is used", style="red")
+            return card
+        try:
+            return self.session.card((card.deck, card.id))
+        except StoreError:
+            self.say(f"{card.deck}/{card.id} is no longer in its deck; on to the next card.")
+            return None
 
     def _finished(self) -> Card | None:
         """Nothing left: say so with the counts as they are now, and still let the last
@@ -548,7 +632,7 @@ class StudyScreen:
             return [Text("Type the answer on one line, then Enter.", style="dim")]
         else:
             hints += [f"{enter} show answer"]
-        hints += [*(["PgUp back"] if back else []), "u undo", "q quit"]
+        hints += [*(["PgUp back"] if back else []), *CONTROL_HINTS, "u undo", "q quit"]
         keys += [Text(hint, style="dim") for hint in hints]
         return [*self._packed(buttons, "   "), *self._packed(keys, Text(" · ", style="dim"))]
 

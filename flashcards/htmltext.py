@@ -1,0 +1,82 @@
+"""Card text between Anki's HTML fields and the Markdown of deck files.
+
+HTML to Markdown is ``markdownify`` (BeautifulSoup underneath): entities decoded,
+``&nbsp;`` as a plain space, ``<br>`` as a hard line break (two in a row as a new
+paragraph), lists as ``-`` / ``1.`` items, images pointed at the deck's media folder.
+Markdown to HTML is ``markdown-it`` (CommonMark, already here through rich). Anki's
+``[sound:FILE]`` references are kept as they are written, in both directions.
+Both libraries are imported only when a package is read or written.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, unquote
+
+#: Anki's reference to a sound or video file in a field.
+SOUND = re.compile(r"\[sound:([^\]]+)\]")
+_HARD_BREAKS = re.compile(r"(?:[ \t]*\\\n){2,}")
+_TRAILING_BREAK = re.compile(r"(?:\s*\\)+\s*$")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_markdown(text: str, image_source: Callable[[str], str] = lambda src: src) -> str:
+    """An Anki field as Markdown; ``image_source`` maps each ``<img src>`` (a media file
+    name) to what the Markdown refers to."""
+    from markdownify import MarkdownConverter
+
+    class Converter(MarkdownConverter):
+        def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
+            source = el.attrs.get("src") or ""
+            alt = (el.attrs.get("alt") or "").replace("]", "")
+            return f"![{alt}]({quote(image_source(unquote(source)), safe='/:.%-_~')})"
+
+    converted = Converter(
+        heading_style="ATX",
+        bullets="-",
+        newline_style="BACKSLASH",
+        escape_underscores=False,  # snake_case words in plain fields stay as written
+        escape_misc=False,
+    ).convert(text)
+    converted = converted.replace("\xa0", " ")
+    converted = _HARD_BREAKS.sub("\n\n", converted)
+    converted = _TRAILING_BREAK.sub("", converted)
+    lines = [line.rstrip() for line in converted.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def is_html(text: str) -> bool:
+    """Whether a field looks like HTML (a tag or an entity) rather than plain text."""
+    return bool(re.search(r"<[a-zA-Z/][^>]*>|&[#a-zA-Z0-9]+;", text))
+
+
+def markdown_to_html(text: str, markdown: bool, image_name: Callable[[str], str | None]) -> str:
+    """A card side as an Anki field: Markdown rendered (CommonMark), or plain text
+    escaped with its line breaks kept. ``image_name`` gives the media file name an image
+    source stands for (``None`` leaves the source as it is)."""
+    if not markdown:
+        return html.escape(text).replace("\n", "<br>")
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark")
+    tokens = parser.parse(text)
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "image":
+                source = str(child.attrGet("src") or "")
+                name = image_name(unquote(source))
+                if name is not None:
+                    child.attrSet("src", name)
+    rendered = parser.renderer.render(tokens, parser.options, {}).strip()
+    # A single paragraph is the field's text alone, as Anki's editor writes it.
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered if "<pre>" in rendered else re.sub(r">\n+<", "><", rendered)
+
+
+def sound_files(text: str) -> list[str]:
+    """The file names of the ``[sound:FILE]`` references in a field."""
+    return [name.strip() for name in SOUND.findall(text)]

@@ -190,13 +190,18 @@ class HistoryRow:
     state: CardState
 
 
-def card_history(reviews: Iterable[Review], key: CardKey) -> list[HistoryRow]:
+def card_history(
+    reviews: Iterable[Review],
+    key: CardKey,
+    scheduler: Callable[[str], SchedulerConfig] = lambda _deck: DEFAULT_CONFIG,
+) -> list[HistoryRow]:
     """The standing reviews of one card, oldest first, each with the state it led to
-    (recomputed by replay, so it matches the card's current state)."""
+    (recomputed by replay with the deck's ``scheduler``, so it matches the card's
+    current state)."""
     from flashcards.scheduling import replay
 
     mine = [r for r in reviews if r.key == key]
-    replayed = replay(mine)
+    replayed = replay(mine, config=scheduler)
     return [
         HistoryRow(r, r.state) for r in replayed.reviews if r.state is not None and not r.is_mark
     ]

@@ -563,7 +563,7 @@ def cards(
             rows = [r for r in every if r.card.id == card_id]
             if not rows:
                 raise UsageError(f"{single[0]}: deck {deck_id!r} has no card {card_id!r}")
-            history = card_history(progress.reviews(), (deck_id, card_id))
+            history = card_history(progress.reviews(), (deck_id, card_id), scheduler)
             if as_json:
                 payload = rows[0].to_dict() | {
                     "answer": rows[0].card.answer,

@@ -306,3 +306,20 @@ def test_builtin_decks_false_hides_them_from_list_decks_and_study(
     studied = runner.invoke(app, ["study"], input="\n4\n\n4\nq\n", env={"FLASHCARDS_NOW": MONDAY})
     assert studied.exit_code == 0, studied.output
     assert "MINE" in studied.stdout and "DynamoDB" not in studied.stdout
+
+
+def test_a_card_history_is_replayed_with_its_decks_steps(
+    runner: CliRunner, deck_folder: Path
+) -> None:
+    write_deck(deck_folder, "slow", 1, "learning_steps: [30, 120]")
+    env = {"FLASHCARDS_NOW": MONDAY}
+    studied = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\n3\nq\n", env=env)
+    assert studied.exit_code == 0, studied.output
+    shown = runner.invoke(app, ["cards", "slow/c0", "--json", "--decks", str(deck_folder)], env=env)
+    assert shown.exit_code == 0, shown.output
+    card = json.loads(shown.stdout)
+    last = card["reviews"][-1]["state"]
+    # Good on a new card moves to the second step, two hours on: the history says so too
+    assert last["due"] == card["due"]
+    due = datetime.fromisoformat(last["due"]) - datetime.fromisoformat(MONDAY)
+    assert 120 * 60 <= due.total_seconds() <= 125 * 60

@@ -21,9 +21,21 @@ from servers import isolate_aws
 from flashcards.clock import now
 from flashcards.days import study_date
 from flashcards.errors import ConflictError
-from flashcards.model import CardState, DayStats, Review, Tally, slot_of
+from flashcards.model import (
+    BURY,
+    FORGET,
+    SUSPEND,
+    UNBURY,
+    UNSUSPEND,
+    CardState,
+    DayStats,
+    Flags,
+    Review,
+    Tally,
+    slot_of,
+)
 from flashcards.scheduling import before_of, replay, schedule
-from flashcards.stores import Store, StoreContext, open_store
+from flashcards.stores import Store, StoreContext, flags_of, open_store
 from flashcards.stores import dynamodb as dynamo
 
 # A fixed morning, in a zone that is not UTC, so that hours are counted in UTC.
@@ -73,8 +85,14 @@ def _factory(
         # No credentials at all: a local endpoint must do with dummy ones.
         isolate_aws(monkeypatch, tmp_path, credentials=False)
         url = request.getfixturevalue("dynalite_server").url(table)
+
+    def open_(profile: str) -> Store:
+        # The JSON store keeps one learner per folder: another profile is another folder.
+        where = url if kind != "json" or profile == "default" else f"json:{home / profile}"
+        return open_store(where, StoreContext(home, profile))
+
     with mock:
-        factory = Factory(kind, lambda profile: open_store(url, StoreContext(home, profile)))
+        factory = Factory(kind, open_)
         yield factory
         for store in factory.opened:
             store.close()
@@ -364,6 +382,225 @@ def test_load_states_filters_by_deck(store_factory: Factory) -> None:
     assert reopened.load_states(["beta", "gamma"]) == {("beta", "x"): b.state}
     assert reopened.load_states(["gamma"]) == {}
     assert set(reopened.load_states()) == {("alpha", "x"), ("beta", "x")}
+
+
+# -- marks: suspend, unsuspend, bury, unbury, forget --------------------------------
+
+
+def mark(deck: str, card: str, state: CardState | None, action: str, at: datetime) -> Review:
+    """A mark as the study screen or a command makes it."""
+    return Review(
+        id=uuid.uuid4().hex,
+        deck=deck,
+        card=card,
+        rating=0,
+        reviewed_at=at,
+        duration_ms=None,
+        before=int(before_of(state)),
+        state=None if action == FORGET else state,
+        action=action,
+    )
+
+
+def test_suspend_and_unsuspend_set_and_clear_the_flag_and_leave_the_state(
+    store_factory: Factory,
+) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "lima", None, 3, T0)
+    store.record(first, None)
+    suspend = mark("geo", "lima", first.state, SUSPEND, T0 + timedelta(minutes=5))
+    store.record(suspend, first.state)
+    # A new card (no state) can be suspended too.
+    fresh = mark("geo", "quito", None, SUSPEND, T0 + timedelta(minutes=6))
+    store.record(fresh, None)
+    suspended = {("geo", "lima"): Flags(suspended=True), ("geo", "quito"): Flags(True)}
+    assert store.flags() == suspended
+    assert store.load_states() == {("geo", "lima"): first.state}
+    assert store.flags(["other"]) == {}
+
+    reopened = store_factory()
+    assert reopened.flags(["geo"]) == suspended
+    assert reopened.flags() == flags_of(reopened.reviews()) == suspended
+    assert [r.action for r in reopened.reviews()] == [None, SUSPEND, SUSPEND]
+    unsuspend = mark("geo", "lima", first.state, UNSUSPEND, T0 + timedelta(minutes=7))
+    reopened.record(unsuspend, first.state)
+    assert reopened.flags() == {("geo", "quito"): Flags(True)}
+    assert store_factory().flags() == {("geo", "quito"): Flags(True)}
+
+
+def test_a_bury_hides_the_card_for_its_study_day_only(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    # 03:30 in the learner's offset is still the study day before: it rolls over at 4 a.m.
+    late = datetime(2025, 3, 4, 3, 30, tzinfo=timezone(timedelta(hours=-5)))
+    bury = mark("geo", "oslo", None, BURY, late)
+    store.record(bury, None)
+    flags = store_factory().flags()[("geo", "oslo")]
+    assert flags == Flags(buried_on=date(2025, 3, 3))
+    assert flags.buried(late + timedelta(minutes=29)) and flags.hidden(late)
+    assert not flags.buried(late + timedelta(minutes=30))  # 4 a.m.: the next study day
+    assert not flags.suspended
+
+    unbury = mark("geo", "oslo", None, UNBURY, late + timedelta(minutes=1))
+    store.record(unbury, None)
+    assert store.flags() == {}
+    assert store_factory().flags() == {}
+
+
+def test_undo_of_each_mark_brings_back_the_flags_before_it(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "bern", None, 3, T0)
+    store.record(first, None)
+    state = first.state
+    made = []
+    for minutes, action in enumerate([SUSPEND, BURY, UNSUSPEND, UNBURY], start=1):
+        made.append(mark("geo", "bern", state, action, T0 + timedelta(minutes=minutes)))
+        store.record(made[-1], state)
+    buried_on = study_date(T0)
+    seen = [store.flags().get(("geo", "bern"), Flags())]
+    for undone in reversed(made):
+        store.undo(undone, state)
+        seen.append(store_factory().flags().get(("geo", "bern"), Flags()))
+    assert seen == [
+        Flags(),  # all four
+        Flags(False, buried_on),  # suspend, bury, unsuspend
+        Flags(True, buried_on),  # suspend, bury
+        Flags(True, None),  # suspend
+        Flags(),  # nothing
+    ]
+    assert [r.id for r in store_factory().reviews()] == [first.id]
+    assert store_factory().load_states() == {("geo", "bern"): state}
+
+
+def test_forget_makes_the_card_new_and_keeps_its_reviews(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    answers = history("geo", "rome", [3, 3, 4], T0)
+    other = answer("geo", "kyiv", None, 3, T0)
+    record_all(store, [*answers, other])
+    before = answers[-1].state
+    forget = mark("geo", "rome", before, FORGET, answers[-1].reviewed_at + timedelta(hours=1))
+    assert forget.before == 2 and forget.state is None
+    store.record(forget, before)
+    assert store.load_states() == {("geo", "kyiv"): other.state}
+    assert ("geo", "rome") not in store.due_overview()
+    reopened = store_factory()
+    assert reopened.load_states() == {("geo", "kyiv"): other.state}
+    assert set(reopened.due_overview()) == {("geo", "kyiv")}
+    kept = list(reopened.reviews())
+    assert {r.id for r in kept} == {r.id for r in [*answers, other, forget]}
+    assert kept[-1] == forget
+    assert totals(reopened.activity()) == [4, 2, 1, 1]
+    # Answered anew, it starts from new, as a replay of its whole log says.
+    again = answer("geo", "rome", None, 3, forget.reviewed_at + timedelta(minutes=1))
+    reopened.record(again, None)
+    assert store_factory().load_states()[("geo", "rome")] == again.state
+    assert replay(store_factory().reviews()).states[("geo", "rome")] == again.state
+
+
+def test_undo_of_a_forget_brings_the_state_back(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    first, second = history("geo", "riga", [3, 3], T0)
+    record_all(store, [first, second])
+    forget = mark("geo", "riga", second.state, FORGET, T0 + timedelta(days=1))
+    store.record(forget, second.state)
+    assert store.load_states() == {}
+    store.undo(forget, second.state)
+    assert store.load_states() == {("geo", "riga"): second.state}
+    reopened = store_factory()
+    assert reopened.load_states() == {("geo", "riga"): second.state}
+    assert [r.id for r in reopened.reviews()] == [first.id, second.id]
+
+
+def test_a_mark_from_a_stale_state_is_a_conflict(store_factory: Factory) -> None:
+    mine, theirs = store_factory(), store_factory()
+    mine.load_states()
+    theirs.load_states()
+    their_answer = answer("geo", "baku", None, 3, T0)
+    theirs.record(their_answer, None)
+    with pytest.raises(ConflictError) as caught:
+        mine.record(mark("geo", "baku", None, SUSPEND, T0 + timedelta(seconds=5)), None)
+    assert caught.value.current == their_answer.state
+    assert store_factory().flags() == {}
+
+
+def test_marks_count_as_no_answer(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "doha", None, 3, T0)
+    store.record(first, None)
+    later = T0 + timedelta(days=1, hours=2)  # another study day, another quarter hour
+    state: CardState | None = first.state
+    for minutes, action in enumerate([SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET]):
+        made = mark("geo", "doha", state, action, later + timedelta(minutes=minutes))
+        store.record(made, state)
+        state = made.state
+    for view in (store, store_factory()):
+        assert totals(view.activity()) == [1, 1, 0, 0]
+        assert totals(view.activity(since=T0 - timedelta(hours=1))) == [1, 1, 0, 0]
+        assert view.active_slots() == {"geo": {slot_of(T0)}}
+        days = view.day_stats()["geo"]
+        assert list(days) == [study_date(T0)]
+        assert days[study_date(T0)].reviews == 1
+        assert days[study_date(T0)].milliseconds == 2500
+
+
+def test_marks_travel_with_the_history_into_an_empty_store(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    answers = history("geo", "lima", [3, 3], T0)
+    record_all(store, answers)
+    state = answers[-1].state
+    marks = [
+        mark("geo", "lima", state, SUSPEND, T0 + timedelta(days=2)),
+        mark("geo", "oslo", None, BURY, T0 + timedelta(days=2, minutes=1)),
+        mark("geo", "rome", None, SUSPEND, T0 + timedelta(days=2, minutes=2)),
+        mark("geo", "rome", None, UNSUSPEND, T0 + timedelta(days=2, minutes=3)),
+    ]
+    for made in marks:
+        store.record(made, state if made.card == "lima" else None)
+    exported = list(store_factory().reviews())
+    assert [r.action for r in exported] == [None, None, SUSPEND, BURY, SUSPEND, UNSUSPEND]
+
+    elsewhere = store_factory("elsewhere")
+    assert elsewhere.load_states() == {} and elsewhere.flags() == {}
+    assert elsewhere.import_reviews(exported) == 6
+    expected = {
+        ("geo", "lima"): Flags(suspended=True),
+        ("geo", "oslo"): Flags(buried_on=study_date(marks[1].reviewed_at)),
+    }
+    assert elsewhere.flags() == expected
+    assert elsewhere.import_reviews(exported) == 0  # by id: nothing twice
+    reopened = store_factory("elsewhere")
+    assert reopened.flags() == expected
+    assert reopened.load_states() == {("geo", "lima"): state}
+    assert list(reopened.reviews()) == exported
+    assert totals(reopened.activity()) == [2, 1, 0, 0]
+
+
+def test_an_imported_forget_is_replayed_in_time_order(store_factory: Factory) -> None:
+    store = store_factory()
+    store.load_states()
+    local = history("vocab", "cat", [3, 3], T0 + timedelta(days=3))
+    record_all(store, local)
+    # From elsewhere: older answers, then a forget, all before the local ones; and a
+    # card forgotten as its last event.
+    older = history("vocab", "cat", [1, 3], T0)
+    forget_cat = mark("vocab", "cat", older[-1].state, FORGET, T0 + timedelta(days=1))
+    dog = history("vocab", "dog", [3, 4], T0)
+    forget_dog = mark("vocab", "dog", dog[-1].state, FORGET, T0 + timedelta(days=5))
+    outside = [*older, forget_cat, *dog, forget_dog]
+    assert store.import_reviews(outside) == len(outside)
+    expected = replay([*local, *outside]).states
+    assert set(expected) == {("vocab", "cat")}  # the dog was forgotten last
+    # The local answers came after the forget: the card's state is theirs alone.
+    assert expected[("vocab", "cat")] == replay(local).states[("vocab", "cat")]
+    assert store.load_states() == expected
+    assert store_factory().load_states() == expected
+    assert store_factory().due_overview().keys() == expected.keys()
 
 
 # -- DynamoDB only ------------------------------------------------------------------

@@ -4,10 +4,13 @@ Items, by (pk, sk), with P the URL-quoted profile, D a deck id and C a URL-quote
 
 * (P, "deck#D") — one per deck: the profile's deck list, and ``chk``, a review time up
   to which every review of the deck is known to be applied to its card items.
-* (P#D, "card#C") — a card's state ``s`` (JSON, absent once undone back to new), its
+* (P#D, "card#C") — a card's state ``s`` (JSON, absent while the card is new), its
   version ``v`` (every card write is conditional on it), ``n``, the highest review
-  slot its state includes, and ``u`` (JSON, absent when empty): the ``t`` of reviews
-  taken out by an undo whose slots may not be tombstones yet.
+  slot its state includes, ``u`` (JSON, absent when empty): the ``t`` of reviews
+  taken out by an undo whose slots may not be tombstones yet, and ``m`` (JSON, absent
+  when empty): the marks (suspend, bury, ...) that stand, ``[t, action, time]`` in
+  time order, from which the card's flags follow. ``m`` is written with the state, by
+  the same conditional write, so the two never disagree.
 * (P#D, "rev#C#00000007") — the card's 7th review: ``r`` (the review as JSON) and
   ``t`` ("<UTC time>#<id>"), the sort key of the local secondary index ``by_time``;
   or, once that review is undone, a tombstone: ``x`` (the undone review's ``t``) and
@@ -45,17 +48,18 @@ from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
 from flashcards.model import (
-    FORGET,
+    NO_FLAGS,
     SLOT_SECONDS,
     CardState,
     DayStats,
     Flags,
     Review,
     Tally,
+    fold_flags,
     slot_of,
 )
 from flashcards.scheduling import replay
-from flashcards.stores import CardKey, StoreContext, flags_of, register
+from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.outbox import Entry, Outbox
 
 INDEX = "by_time"
@@ -112,6 +116,36 @@ class _Card:
     v: int = 0  # 0: no item yet
     n: int = 0
     u: frozenset[str] = field(default_factory=frozenset)  # t of reviews taken out
+    marks: tuple[_Mark, ...] = ()  # standing marks, in time order
+
+
+class _Mark(NamedTuple):
+    """A standing mark as a card item keeps it: its ``t``, action and time (ISO, with
+    the learner's offset, which decides the study day of a bury)."""
+
+    t: str
+    action: str
+    at: str
+
+
+def _mark_of(review: Review) -> _Mark:
+    assert review.action is not None
+    return _Mark(_t(review), review.action, review.reviewed_at.isoformat())
+
+
+def _with_mark(marks: tuple[_Mark, ...], review: Review) -> tuple[_Mark, ...]:
+    """``marks`` with ``review``'s (if it is a mark not yet among them), in time order."""
+    if not review.is_mark or any(m.t == _t(review) for m in marks):
+        return marks
+    return tuple(sorted((*marks, _mark_of(review)), key=lambda m: m.t))
+
+
+def _without_mark(marks: tuple[_Mark, ...], t: str) -> tuple[_Mark, ...]:
+    return tuple(m for m in marks if m.t != t)
+
+
+def _flags_of(marks: Collection[_Mark]) -> Flags:
+    return fold_flags((m.action, datetime.fromisoformat(m.at)) for m in marks)
 
 
 class _Log(NamedTuple):
@@ -185,7 +219,7 @@ class DynamoStore:
         }
 
     def record(self, review: Review, expected: CardState | None) -> None:
-        if review.state is None and review.action != FORGET:
+        if review.state is None and not review.is_mark:
             raise ValueError("a review to record must carry the state after it")
         if self._offline is None:
             try:
@@ -210,7 +244,24 @@ class DynamoStore:
         self._keep(entry, review, review.state, restore)
 
     def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
-        return flags_of(self._standing(None, decks), decks)
+        self.load_states(decks)  # loads the decks' card items (or says it cannot)
+        marks = {
+            key: card.marks
+            for key, card in self._cards.items()
+            if card.marks and (decks is None or key[0] in decks)
+        }
+        # Marks kept in the outbox while offline count as the card items will.
+        for entry in self.outbox.entries():
+            review = Review.from_dict(entry["review"])
+            if not review.is_mark or (decks is not None and review.deck not in decks):
+                continue
+            kept = marks.get(review.key, ())
+            if entry["op"] == "undo":
+                marks[review.key] = _without_mark(kept, _t(review))
+            else:
+                marks[review.key] = _with_mark(kept, review)
+        out = {key: _flags_of(kept) for key, kept in marks.items()}
+        return {key: flags for key, flags in out.items() if flags != NO_FLAGS}
 
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
@@ -219,6 +270,8 @@ class DynamoStore:
         out: dict[str, dict[int, Tally]] = {}
         for review in self._standing(first, decks):
             hour = slot_of(review.reviewed_at)
+            if review.is_mark:
+                continue  # not an answer
             if (decks is None or review.deck in decks) and (first is None or hour >= first):
                 out.setdefault(review.deck, {}).setdefault(hour, Tally()).add(review)
         return out
@@ -226,7 +279,7 @@ class DynamoStore:
     def day_stats(self, decks: Collection[str] | None = None) -> dict[str, dict[date, DayStats]]:
         out: dict[str, dict[date, DayStats]] = {}
         for review in self._standing(None, decks):
-            if decks is None or review.deck in decks:
+            if not review.is_mark and (decks is None or review.deck in decks):
                 days = out.setdefault(review.deck, {})
                 day = study_date(review.reviewed_at)
                 days.setdefault(day, DayStats()).add(review, review.last_interval)
@@ -235,7 +288,7 @@ class DynamoStore:
     def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         out: dict[str, set[int]] = {}
         for review in self._standing(None, decks):
-            if decks is None or review.deck in decks:
+            if not review.is_mark and (decks is None or review.deck in decks):
                 out.setdefault(review.deck, set()).add(slot_of(review.reviewed_at))
         return out
 
@@ -282,7 +335,7 @@ class DynamoStore:
         else:
             raise StoreError(f"{review.deck}/{review.card}: too many concurrent answers")
         try:
-            self._write_card(key, card, review.state, slot)
+            self._write_card(key, card, review.state, slot, (), _with_mark(card.marks, review))
         except _Taken:
             self._rebuild(key)  # our review is in the log: the rebuilt state includes it
 
@@ -292,7 +345,7 @@ class DynamoStore:
         if card is None or card.state != review.state:
             card = self._get_card(key)
         for _ in range(TRIES):
-            if card.state == restore or _t(review) in card.u:
+            if _undone(card, review, restore):
                 # Undone already: by an earlier try of this undo whose answer was lost, or
                 # one cut short before its tombstone. Finish it.
                 break
@@ -304,7 +357,8 @@ class DynamoStore:
                 # The card item first, naming the review in ``u``: from then on the undo
                 # stands, and whoever rebuilds the card (after a crash here, say) leaves
                 # the review out and finishes the undo. ``n`` stays: the slot is kept.
-                self._write_card(key, card, restore, card.n, {_t(review)})
+                marks = _without_mark(card.marks, _t(review))
+                self._write_card(key, card, restore, card.n, {_t(review)}, marks)
                 break
             except _Taken:
                 card = self._get_card(key)
@@ -348,6 +402,7 @@ class DynamoStore:
             fresh = {r.id: r for r in plus if r.id not in known}
             result = replay([r for _, r in log.reviews if _t(r) not in out] + [*fresh.values()])
             state, top, added = result.states.get(key), log.top, set()
+            marks = tuple(sorted(_mark_of(r) for r in result.reviews if r.is_mark))
             try:
                 for review in (r for r in result.reviews if r.id in fresh):
                     top += 1
@@ -357,8 +412,8 @@ class DynamoStore:
                 # With ``minus``, the card item is written even if unchanged: naming them
                 # in ``u`` before any tombstone is what makes a rebuild elsewhere, or a
                 # put of theirs arriving now, leave them out.
-                if taking or card.state != state or card.n < top:
-                    card = self._write_card(key, card, state, top, taking)
+                if taking or card.state != state or card.n < top or card.marks != marks:
+                    card = self._write_card(key, card, state, top, taking, marks)
             except _Taken:
                 continue
             graves: dict[str, set[int]] = {t: set() for t in taking}
@@ -487,7 +542,7 @@ class DynamoStore:
         if known and card.state not in (expected, after):
             raise ConflictError(f"{review.deck}/{review.card} changed meanwhile", card.state)
         self.outbox.append(entry)
-        self._cards[review.key] = _Card(after, card.v, card.n, card.u)
+        self._cards[review.key] = _Card(after, card.v, card.n, card.u, card.marks)
 
     def _hint(self, review: Review) -> dict[str, list[int]]:
         """For an outbox entry: the slots this store sent puts of the review to. One of
@@ -601,9 +656,12 @@ class DynamoStore:
         state: CardState | None,
         n: int,
         out: Collection[str] = (),
+        marks: tuple[_Mark, ...] | None = None,
     ) -> _Card:
         """Write a card item over ``old`` (conditional on its version). Its ``u`` keeps
-        what ``old`` named, and ``out``, less what this store knows to be buried."""
+        what ``old`` named, and ``out``, less what this store knows to be buried; its
+        marks are ``marks`` (``old``'s when ``None``)."""
+        marks = old.marks if marks is None else marks
         item = _key(f"{self._p}#{key[0]}", f"card#{quote(key[1], safe='')}")
         item.update({"card": {"S": key[1]}, "v": {"N": str(old.v + 1)}, "n": {"N": str(n)}})
         if state is not None:
@@ -611,6 +669,8 @@ class DynamoStore:
         undone = frozenset(old.u.union(out) - self._buried)
         if undone:
             item["u"] = {"S": json.dumps(sorted(undone), separators=(",", ":"))}
+        if marks:
+            item["m"] = {"S": json.dumps([list(m) for m in marks], separators=(",", ":"))}
         if old.v:
             self._call(
                 "put_item",
@@ -620,7 +680,7 @@ class DynamoStore:
             )
         else:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
-        card = self._cards[key] = _Card(state, old.v + 1, n, undone)
+        card = self._cards[key] = _Card(state, old.v + 1, n, undone, marks)
         return card
 
     def _card_log(self, key: CardKey) -> _Log:
@@ -756,7 +816,8 @@ def _slot_of(sk: str) -> tuple[str, int]:
 def _card_of(item: dict[str, Any]) -> _Card:
     state = CardState.from_dict(json.loads(item["s"]["S"])) if "s" in item else None
     undone = frozenset(json.loads(item["u"]["S"])) if "u" in item else frozenset()
-    return _Card(state, int(item["v"]["N"]), int(item["n"]["N"]), undone)
+    marks = tuple(_Mark(*m) for m in json.loads(item["m"]["S"])) if "m" in item else ()
+    return _Card(state, int(item["v"]["N"]), int(item["n"]["N"]), undone, marks)
 
 
 def _review_of(item: dict[str, Any]) -> Review | None:
@@ -776,6 +837,17 @@ def _t(review: Review) -> str:
 def _id_of(t: str) -> str:
     """The review id in a ``t``."""
     return t.partition("#")[2]
+
+
+def _undone(card: _Card, review: Review, restore: CardState | None) -> bool:
+    """Whether the card item already has ``review`` taken out: named in ``u``, or back
+    at ``restore`` (for a mark, which may leave the state as it was, with the mark gone
+    from its marks too)."""
+    if _t(review) in card.u:
+        return True
+    if review.is_mark and any(m.t == _t(review) for m in card.marks):
+        return False
+    return card.state == restore
 
 
 def _before(state: CardState, review: Review) -> bool:

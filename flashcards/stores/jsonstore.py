@@ -22,6 +22,7 @@ whole log is read only by export, import, compaction and ``flashcards check``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import shutil
 import tempfile
@@ -30,6 +31,7 @@ import zlib
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -38,8 +40,19 @@ from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
 from flashcards.exchange import YEARS, in_years
-from flashcards.model import FORGET, CardState, DayStats, Flags, Review, Tally, action_of, slot_of
-from flashcards.stores import CardKey, StoreContext, flags_of, register
+from flashcards.model import (
+    ACTIONS,
+    NO_FLAGS,
+    CardState,
+    DayStats,
+    Flags,
+    Review,
+    Tally,
+    action_of,
+    fold_flags,
+    slot_of,
+)
+from flashcards.stores import CardKey, StoreContext, register
 from flashcards.stores.logfile import (
     Line,
     Offset,
@@ -102,6 +115,8 @@ class JsonStore:
         self._wrote = False  # whether this object appended to the log
         # What is in memory, per deck, and up to which log offset it is current.
         self._cards: dict[str, dict[str, CardState | list[Any]]] = {}
+        #: Per deck and card, the marks that stand, in time order (they make its flags).
+        self._marks: dict[str, dict[str, list[Mark]]] = {}
         self._activity: dict[str, DeckActivity] = {}
         #: Per deck, the answers of each study day (in the offset of each answer).
         self._days: dict[str, dict[date, DayStats]] = {}
@@ -144,7 +159,7 @@ class JsonStore:
         }
 
     def record(self, review: Review, expected: CardState | None) -> None:
-        if review.state is None and review.action != FORGET:
+        if review.state is None and not review.is_mark:
             raise ValueError("a review to record must carry the state after it")
         with self._writing():
             self._catch_up(CARDS, [review.deck], repair=True)
@@ -164,7 +179,15 @@ class JsonStore:
             self._append([_undo_line(review, restore)])
 
     def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
-        return flags_of(self.reviews(), decks)
+        self._read_up(CARDS, decks)
+        wanted = self._marks.keys() if decks is None else [d for d in decks if d in self._marks]
+        out: dict[CardKey, Flags] = {}
+        for deck in wanted:
+            for card, marks in self._marks[deck].items():
+                flags = fold_flags((mark.action, mark.at) for mark in marks)
+                if flags != NO_FLAGS:
+                    out[(deck, card)] = flags
+        return out
 
     def activity(
         self, since: datetime | None = None, decks: Collection[str] | None = None
@@ -483,6 +506,13 @@ class JsonStore:
         if files.get(deck) == offset.bytes and index.bytes > offset.bytes:
             offset = index  # nothing for this deck between its files and the index
         if kind == CARDS:
+            marks = _marks_of(payload["marks"])
+            if marks is None:
+                self._note_rebuild(f"{self.snapshot.path(deck, kind)}: not a {kind} file")
+                self._damaged.add(deck)
+                self._fresh(deck, kind, Offset())
+                return
+            self._marks[deck] = marks
             self._cards[deck] = dict(payload["cards"])
             self._recent[deck] = DeckActivity(flat=list(payload["recent"]))
             self._recent_from[deck] = payload["recent_from"]
@@ -501,6 +531,7 @@ class JsonStore:
     def _fresh(self, deck: str, kind: str, start: Offset) -> None:
         if kind == CARDS:
             self._cards[deck] = {}
+            self._marks[deck] = {}
             # Nothing for this deck before ``start``: its recent activity is all there is.
             self._recent[deck] = DeckActivity()
             self._recent_from[deck] = float("-inf")
@@ -555,6 +586,8 @@ class JsonStore:
                 cards.pop(card, None)
             else:
                 cards[card] = entry.state
+            if "undo" in line or "action" in line:
+                self._apply_mark(entry)
         if entry.reviewed_at is None or "action" in line:
             return  # a ``set`` line (a state, no review) or a mark (not an answer)
         sign = -1 if "undo" in line else 1
@@ -584,6 +617,26 @@ class JsonStore:
             assert latest is not None
             counts.prune(latest - RECENT_SLOTS)
             self._recent_from[deck] = max(self._recent_from[deck], latest - RECENT_SLOTS)
+
+    def _apply_mark(self, entry: LogEntry) -> None:
+        """Keep a mark with its card's standing marks (in time order; an imported one may
+        be older than some), or take out the mark an ``undo`` names."""
+        line = entry.line
+        marks = self._marks[line["deck"]]
+        card = line["card"]
+        kept = marks.get(card, [])
+        if "undo" in line:
+            kept = [mark for mark in kept if mark.id != line["undo"]]
+        elif entry.reviewed_at is not None and all(mark.id != line["id"] for mark in kept):
+            at = entry.reviewed_at
+            kept.insert(
+                bisect.bisect_right([mark.at for mark in kept], at),
+                Mark(line["id"], line["action"], at),
+            )
+        if kept:
+            marks[card] = kept
+        else:
+            marks.pop(card, None)
 
     # -- states written by an older version ----------------------------------
 
@@ -686,7 +739,8 @@ class JsonStore:
         added = 0
         for review in first_of_each(reviews, lambda r: r.id, known):
             fields = [review.id, review.deck, review.card, review.rating]
-            spill.add(True, [*fields, review.reviewed_at.isoformat(), review.duration_ms])
+            at = review.reviewed_at.isoformat()
+            spill.add(True, [*fields, at, review.duration_ms, review.action])
             touched.add(review.key)
             added += 1
         del known
@@ -702,7 +756,7 @@ class JsonStore:
                 spill.add(
                     False,
                     [line[k] for k in ("id", "deck", "card", "rating", "reviewed_at")]
-                    + [line.get("duration_ms")],
+                    + [line.get("duration_ms"), line.get("action")],
                 )
         return added
 
@@ -770,7 +824,16 @@ class JsonStore:
             recent_from = (flat[-5] - RECENT_SLOTS) if flat else 0
             recent = DeckActivity(flat=flat).since(recent_from)
             recent_flat = [x for hour in sorted(recent) for x in (hour, *recent[hour].as_list())]
-            payload = {"cards": cards, "recent": recent_flat, "recent_from": recent_from}
+            marks = {
+                card: [[mark.id, mark.action, mark.at.isoformat()] for mark in kept]
+                for card, kept in self._marks.get(deck, {}).items()
+            }
+            payload = {
+                "cards": cards,
+                "marks": marks,
+                "recent": recent_flat,
+                "recent_from": recent_from,
+            }
             try:
                 self.snapshot.write(deck, CARDS, end, window, payload)
                 self.snapshot.write(deck, ACTIVITY, end, window, flat)
@@ -849,7 +912,8 @@ class _Spill:
             self._files.append(open(path, "wb"))  # noqa: SIM115 (closed by __exit__)
 
     def add(self, fresh: bool, fields: list[Any]) -> None:
-        """Keep one review: ``[id, deck, card, rating, reviewed_at (ISO), duration_ms]``."""
+        """Keep one review: ``[id, deck, card, rating, reviewed_at (ISO), duration_ms,
+        action]`` (``action`` ``None`` for an answer)."""
         group = zlib.crc32(f"{fields[1]}\n{fields[2]}".encode()) % len(self.paths)
         record = json.dumps([fresh, *fields], separators=(",", ":")).encode()
         self._files[group].write(record + b"\n")
@@ -867,8 +931,9 @@ class _Spill:
         standing: list[Review] = []
         with open(self.paths[group], "rb") as handle:
             for raw in handle:
-                is_fresh, rid, deck, card, rating, at, duration = json.loads(raw)
-                review = Review(rid, deck, card, rating, datetime.fromisoformat(at), duration)
+                is_fresh, rid, deck, card, rating, at, duration, action = json.loads(raw)
+                moment = datetime.fromisoformat(at)
+                review = Review(rid, deck, card, rating, moment, duration, action=action)
                 (fresh if is_fresh else standing).append(review)
         return fresh, standing
 
@@ -876,7 +941,8 @@ class _Spill:
 def _replay_group(group: tuple[list[Review], list[Review]], out: IO[bytes]) -> None:
     """Replay one group's cards and write the lines to append: the fresh reviews with
     the states they lead to, and a ``set`` line wherever a card's final state is not
-    the one its last written review leaves (an imported review older than others)."""
+    the one its last written review leaves (an imported review older than others; a
+    forget among them leaves the card new, with no state)."""
     fresh, standing = group
     if not fresh:
         return
@@ -890,9 +956,11 @@ def _replay_group(group: tuple[list[Review], list[Review]], out: IO[bytes]) -> N
             written = review.to_dict()
             last_written[review.key] = written["state"]
             out.write(json.dumps(written, separators=(",", ":")).encode() + b"\n")
-    for key, state in replayed.states.items():
-        if last_written.get(key) != state.to_dict():
-            line = {"set": 1, "deck": key[0], "card": key[1], "state": state.to_dict()}
+    for key, written in last_written.items():
+        state = replayed.states.get(key)
+        final = state.to_dict() if state is not None else None
+        if written != final:
+            line = {"set": 1, "deck": key[0], "card": key[1], "state": final}
             out.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
 
 
@@ -914,6 +982,38 @@ def _days_of(payload: dict[str, Any]) -> dict[date, DayStats] | None:
         return None
 
 
+class Mark(NamedTuple):
+    """A mark that stands, as kept per card: its review id, action and time."""
+
+    id: str
+    action: str
+    at: datetime
+
+
+def _marks_of(payload: Any) -> dict[str, list[Mark]] | None:
+    """A cards file's marks (``{card: [[id, action, time], ...]}``, each list in time
+    order; the time in ISO 8601 with the learner's offset, which decides the study day
+    of a bury), or ``None`` when any of them is not what it should be."""
+    try:
+        out = {}
+        for card, marks in payload.items():
+            kept = [Mark(rid, action, datetime.fromisoformat(at)) for rid, action, at in marks]
+            if not (
+                isinstance(card, str)
+                and kept
+                and all(
+                    isinstance(m.id, str) and m.action in ACTIONS and m.at.tzinfo is not None
+                    for m in kept
+                )
+                and all(a.at <= b.at for a, b in pairwise(kept))
+            ):
+                return None
+            out[card] = kept
+        return out
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return None
+
+
 def _is_payload(kind: str, payload: Any) -> bool:
     if kind == ACTIVITY:
         return isinstance(payload, list) and len(payload) % 5 == 0
@@ -922,6 +1022,7 @@ def _is_payload(kind: str, payload: Any) -> bool:
     return (
         isinstance(payload, dict)
         and isinstance(payload.get("cards"), dict)
+        and isinstance(payload.get("marks"), dict)
         and isinstance(payload.get("recent"), list)
         and isinstance(payload.get("recent_from"), int | float)
     )

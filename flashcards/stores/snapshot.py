@@ -3,7 +3,8 @@
 For each deck two files, each recording the log offset (bytes and lines) it reflects:
 
 * ``<deck>.cards.json`` — card states, compactly encoded (times as integer
-  microseconds since the epoch, exact);
+  microseconds since the epoch, exact), and each card's standing marks
+  (``[id, action, ISO time]``, in time order), from which its flags follow;
 * ``<deck>.activity.json`` — review counts per quarter hour (``model.slot_of``) as a flat list
   ``[hour, reviews, new, review, passed, hour, ...]`` sorted by hour.
 
@@ -36,8 +37,9 @@ from flashcards.model import EPOCH, SCHEMA_VERSION, CardState, State, Tally, to_
 from flashcards.stores.logfile import Offset
 
 INDEX = "index.json"
-#: The layout of the files (a header line with checksums, then the payload).
-FORMAT = 4
+#: The layout of the files (a header line with checksums, then the payload). 5: a cards
+#: file keeps its cards' standing marks (suspend, bury, ...) too.
+FORMAT = 5
 #: File names longer than this (in bytes, before the suffix) are cut and end in a hash.
 NAME_BYTES = 120
 HASHED = "#"  # never in a quoted deck id, so it marks a hashed name

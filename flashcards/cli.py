@@ -404,7 +404,7 @@ def list_decks(
     progress = _store(settings)
     try:
         now, overview = clock.now(), progress.due_overview()
-        buried = buried_cards(catalog, progress, overview, now)
+        buried = buried_cards(catalog, progress, overview, now, settings.deck_options(catalog))
         rows = deck_rows(catalog, overview, now, buried)
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))

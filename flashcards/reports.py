@@ -14,21 +14,31 @@ from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
     from flashcards.charts import Heatmap, Memory, RetentionCell
+    from flashcards.options import DeckOptions
     from flashcards.scheduling import SchedulerConfig
     from flashcards.stats import DeckStats
 
 
 def buried_cards(
-    catalog: Catalog, store: Store, overview: Mapping[CardKey, DueEntry], now: datetime
+    catalog: Catalog,
+    store: Store,
+    overview: Mapping[CardKey, DueEntry],
+    now: datetime,
+    options: Callable[[str], DeckOptions] | None = None,
 ) -> set[CardKey]:
-    """The cards buried until the next study day because a sibling was answered today.
-    Only decks that bury siblings and have some are read (their whole states, for the
-    time of each card's last answer)."""
+    """The cards buried until the next study day because a sibling was answered today,
+    in the decks whose ``options`` (``Settings.deck_options``; by default as their deck
+    files say) bury siblings. Only decks that bury siblings and have some are read
+    (their whole states, for the time of each card's last answer)."""
+    from flashcards.options import DeckOptionsMap
     from flashcards.queue import answered_today, buried_today, sibling_notes
 
+    options_of = options or DeckOptionsMap.from_deck_files(catalog)
     # Only a deck with a made card (an id with ``/``: reverse or cloze) has siblings.
     with_siblings = [
-        i for i in catalog.infos if i.bury_siblings and any(CARD_PART in c for c in i.card_ids)
+        i
+        for i in catalog.infos
+        if any(CARD_PART in c for c in i.card_ids) and options_of(i.id).bury_siblings
     ]
     cards = [(i.id, c) for i in with_siblings for c in i.card_ids]
     decks = sorted({key[0] for key in sibling_notes(cards)})

@@ -323,3 +323,25 @@ def test_a_card_history_is_replayed_with_its_decks_steps(
     assert last["due"] == card["due"]
     due = datetime.fromisoformat(last["due"]) - datetime.fromisoformat(MONDAY)
     assert 120 * 60 <= due.total_seconds() <= 125 * 60
+
+
+def test_bury_siblings_set_in_config_holds_for_study_and_list_decks(
+    runner: CliRunner, deck_folder: Path, isolated_home: Path
+) -> None:
+    (deck_folder / "two.yaml").write_text(
+        "name: Two\nreverse: true\ncards:\n  - {id: w, question: q, answer: a}\n"
+    )
+    env = {"FLASHCARDS_NOW": MONDAY}
+    studied = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\n4\nq\n", env=env)
+    assert studied.exit_code == 0, studied.output
+
+    def buried() -> int:
+        listed = runner.invoke(app, ["list-decks", "--json", "--decks", str(deck_folder)], env=env)
+        assert listed.exit_code == 0, listed.output
+        return int(json.loads(listed.stdout)[0]["buried"])
+
+    assert buried() == 1
+    write_config(isolated_home, '[decks."two"]\nbury_siblings = false\n')
+    assert buried() == 0
+    again = runner.invoke(app, ["study", "--decks", str(deck_folder)], input="\n4\nq\n", env=env)
+    assert "Answered 1 card" in again.stdout and "Two   New 1" in again.stdout

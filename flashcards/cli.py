@@ -604,6 +604,61 @@ def cards(
         progress.close()
 
 
+CardsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="DECK/CARD...", help="The cards, as DECK/CARD (see `flashcards cards DECK`)."
+    ),
+]
+
+
+def _marks(
+    action: str, cards: list[str], decks: list[Path] | None, store: str | None, profile: str | None
+) -> None:
+    """Suspend, unsuspend, bury, unbury or forget cards: each named card is checked first,
+    then marked; a card with nothing to change is said so (exit status 0)."""
+    from flashcards import clock
+    from flashcards.markcmd import apply_marks, summary
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    progress = _store(settings)
+    try:
+        outcome = apply_marks(action, cards, catalog, progress, clock.now())
+        out = console()
+        for line in outcome.unchanged:
+            out.print(plain(line, "yellow"), soft_wrap=True)
+        done = summary(action, outcome)
+        if done is not None:
+            out.print(plain(done), soft_wrap=True)
+        _finish(catalog, progress, settings)
+    finally:
+        progress.close()
+
+
+def _mark_command(action: str, doc: str) -> Any:
+    def command(
+        cards: CardsArgument,
+        decks: DecksOption = None,
+        store: StoreOption = None,
+        profile: ProfileOption = None,
+    ) -> None:
+        _marks(action, cards, decks, store, profile)
+
+    command.__doc__ = doc
+    return command
+
+
+for _action, _doc in (
+    ("suspend", "Set cards aside until unsuspended: they never come up in study."),
+    ("unsuspend", "Let suspended cards come up in study again."),
+    ("bury", "Set cards aside until the next study day."),
+    ("unbury", "Let buried cards come up again today."),
+    ("forget", "Make cards new again; their reviews stay in the log (Anki's Reset)."),
+):
+    app.command(_action)(_mark_command(_action, _doc))
+
+
 @app.command()
 def optimize(
     decks_to_fit: Annotated[

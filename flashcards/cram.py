@@ -149,6 +149,10 @@ class CramSession(StudySession):
         self.summary.again += rating == 1
         return expected
 
+    def next_due(self, now: datetime) -> datetime | None:
+        """Nothing comes due in a cram session: every card was there from the start."""
+        return None
+
     def button_labels(self, card: Card, now: datetime) -> dict[int, str]:
         """Again brings the card back later in the session; the others are done with it."""
         return {1: "again later", 2: "done", 3: "done", 4: "done"}

@@ -430,7 +430,8 @@ class StudyScreen:
         if self.session.leech and after is not None:
             aside = " and suspended" if self.session.leech_suspended else ""
             self.say(
-                f"Leech: {card.deck}/{card.id} has lapsed {after.lapses} times; tagged leech"
+                f"Leech: {card.deck}/{card.id} has lapsed {after.lapses} "
+                f"time{'s' * (after.lapses != 1)}; tagged leech"
                 f"{aside} (u undoes)."
             )
         self._drain_notices()

@@ -1,0 +1,94 @@
+"""``flashcards suspend|unsuspend|bury|unbury|forget DECK/CARD ...``: marks from the
+command line. Every card named is checked before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flashcards.catalog import Catalog
+from flashcards.errors import ConflictError, StoreError, UsageError
+from flashcards.model import BURY, FORGET, NO_FLAGS, SUSPEND, UNBURY, UNSUSPEND, Flags
+from flashcards.session import mark_review
+from flashcards.stores import CardKey, Store
+
+#: What each command says it did, and what it says of a card it has nothing to do for.
+DONE = {
+    SUSPEND: ("Suspended", "is already suspended"),
+    UNSUSPEND: ("Unsuspended", "is not suspended"),
+    BURY: ("Buried", "is already buried"),
+    UNBURY: ("Unburied", "is not buried"),
+    FORGET: ("Forgot", "is new already"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The cards marked, and a line for each card left as it was."""
+
+    marked: list[CardKey]
+    unchanged: list[str]
+
+
+def card_keys(names: Sequence[str], catalog: Catalog) -> list[CardKey]:
+    """``DECK/CARD`` names as card keys; a usage error for the first that names no card."""
+    keys: list[CardKey] = []
+    for name in names:
+        deck, slash, card = name.partition("/")
+        if not slash or not deck or not card:
+            raise UsageError(f"{name!r}: name a card as DECK/CARD (see `flashcards cards DECK`)")
+        info = catalog.info(deck)
+        if card not in info.card_ids:
+            raise UsageError(f"{name}: deck {deck!r} has no card {card!r}")
+        keys.append((deck, card))
+    return list(dict.fromkeys(keys))
+
+
+def needs_mark(action: str, flags: Flags, is_new: bool, now: datetime) -> bool:
+    """Whether ``action`` changes anything for a card with these flags."""
+    if action == SUSPEND:
+        return not flags.suspended
+    if action == UNSUSPEND:
+        return flags.suspended
+    if action == BURY:
+        return not flags.buried(now)
+    if action == UNBURY:
+        return flags.buried(now)
+    return not is_new
+
+
+def apply_marks(
+    action: str, names: Sequence[str], catalog: Catalog, store: Store, now: datetime
+) -> Outcome:
+    """Check every card named, then keep one mark for each card it changes."""
+    keys = card_keys(names, catalog)
+    decks = sorted({deck for deck, _ in keys})
+    states = store.load_states(decks)
+    flags = store.flags(decks)
+    marked: list[CardKey] = []
+    unchanged: list[str] = []
+    for key in keys:
+        state = states.get(key)
+        if not needs_mark(action, flags.get(key, NO_FLAGS), state is None, now):
+            unchanged.append(f"{key[0]}/{key[1]} {DONE[action][1]}.")
+            continue
+        try:
+            store.record(mark_review(key, action, state, now), state)
+        except ConflictError:
+            raise StoreError(
+                f"{key[0]}/{key[1]} was just changed in another session; try again"
+            ) from None
+        marked.append(key)
+    return Outcome(marked, unchanged)
+
+
+def summary(action: str, outcome: Outcome) -> str | None:
+    """``Suspended aws/ddb-1.`` or ``Suspended 3 cards.``; ``None`` when none changed."""
+    done = DONE[action][0]
+    if not outcome.marked:
+        return None
+    if len(outcome.marked) == 1:
+        deck, card = outcome.marked[0]
+        return f"{done} {deck}/{card}."
+    return f"{done} {len(outcome.marked)} cards."

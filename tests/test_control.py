@@ -1,0 +1,264 @@
+"""The learner in control, through the command line: suspend, unsuspend, bury, unbury
+and forget; cards set aside never studied; cram leaving every schedule alone; study
+ahead; tags on study, cards and stats. Where the store matters, on both stores."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import card_state
+from servers import isolate_aws
+from typer.testing import CliRunner
+
+from flashcards.cli import app
+from flashcards.model import REVIEW, Review
+
+NOW = "2026-11-23T10:00:00+01:00"
+TOMORROW = "2026-11-24T10:00:00+01:00"
+
+DECK = """\
+name: D
+tags: [deckwide]
+cards:
+  - {id: a, question: qa, answer: aa, tags: [greek]}
+  - {id: b, question: qb, answer: ab, reverse: true}
+  - {id: c, question: qc, answer: ac, tags: [latin]}
+"""
+
+
+@pytest.fixture
+def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "d.yaml").write_text(DECK)
+    monkeypatch.setenv("FLASHCARDS_DECKS", str(folder))
+    return folder
+
+
+@pytest.fixture(params=["json", "moto"])
+def store(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, decks: Path
+) -> Iterator[str]:
+    """Each test on the JSON store and on DynamoDB (moto, in this process)."""
+    mock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if request.param == "moto":
+        from moto import mock_aws
+
+        isolate_aws(monkeypatch, tmp_path, credentials=True)
+        monkeypatch.setenv("FLASHCARDS_STORE", f"dynamodb://control-{uuid.uuid4().hex[:10]}")
+        mock = mock_aws()
+    with mock:
+        yield request.param
+
+
+def run(runner: CliRunner, *args: str, input: str | None = None, now: str = NOW) -> Any:
+    return runner.invoke(app, list(args), input=input, env={"FLASHCARDS_NOW": now})
+
+
+def ok(runner: CliRunner, *args: str, input: str | None = None, now: str = NOW) -> str:
+    result = run(runner, *args, input=input, now=now)
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+def rows(runner: CliRunner, *args: str, now: str = NOW) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in json.loads(ok(runner, "cards", "--json", *args, now=now))}
+
+
+def logged() -> list[dict[str, Any]]:
+    """Every standing review and mark in the store, as the log keeps them."""
+    with opened() as store:
+        return [dict(review.to_dict()) for review in store.reviews()]
+
+
+def shown(output: str) -> list[str]:
+    """The questions a study session put up, in order: each card's first line, once per
+    card (a card is drawn with its question, then again with its answer)."""
+    import re
+
+    firsts = re.findall(r"╭─+╮\n│ (\S+)", output)
+    return [q for i, q in enumerate(firsts) if i % 2 == 0]
+
+
+# -- suspend, unsuspend, bury, unbury ---------------------------------------------------
+
+
+def test_a_card_that_does_not_exist_stops_the_command_before_anything_is_written(
+    runner: CliRunner, decks: Path
+) -> None:
+    result = run(runner, "suspend", "d/a", "d/nope")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "d/nope" in lines[0] and "Traceback" not in result.output
+    assert not rows(runner)["a"]["suspended"]
+    assert logged() == []
+    for bad in ("a", "nodeck/a", "d/"):
+        result = run(runner, "bury", bad)
+        assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+
+
+def test_suspended_cards_never_come_up_until_unsuspended(runner: CliRunner, store: str) -> None:
+    assert "Suspended d/a." in ok(runner, "suspend", "d/a")
+    again = run(runner, "suspend", "d/a", "d/c")
+    assert again.exit_code == 0
+    assert "d/a is already suspended." in again.output and "Suspended d/c." in again.output
+    by_id = rows(runner)
+    assert by_id["a"]["suspended"] and by_id["c"]["suspended"] and not by_id["b"]["suspended"]
+    assert set(rows(runner, "--suspended")) == {"a", "c"}
+    listing = ok(runner, "cards")
+    assert any(line.startswith("d    a") and "suspended" in line for line in listing.splitlines())
+    # a restart later (a new process opens the store): still suspended, never studied
+    studied = ok(runner, "study", input="\n3\n\n3\n\n3\n\n3\nq\n", now=TOMORROW)
+    assert "qa" not in shown(studied) and "qc" not in shown(studied)
+    assert "qb" in shown(studied)
+    assert "Unsuspended d/a." in ok(runner, "unsuspend", "d/a")
+    assert "d/a is not suspended." in ok(runner, "unsuspend", "d/a")
+    assert "qa" in shown(ok(runner, "study", input="\n3\nq\n", now=TOMORROW))
+    actions = [line.get("action") for line in logged()]
+    assert actions.count("suspend") == 2 and actions.count("unsuspend") == 1
+
+
+def test_buried_cards_return_the_next_study_day(runner: CliRunner, store: str) -> None:
+    assert "Buried 2 cards." in ok(runner, "bury", "d/a", "d/c")
+    assert "d/a is already buried." in ok(runner, "bury", "d/a")
+    by_id = rows(runner)
+    assert by_id["a"]["buried"] and not by_id["a"]["suspended"] and by_id["a"]["state"] == "new"
+    studied = ok(runner, "study", input="\n3\n\n3\n\n3\nq\n")
+    assert "qa" not in shown(studied) and "qc" not in shown(studied)
+    assert not rows(runner, now=TOMORROW)["a"]["buried"]  # the next study day
+    assert "qa" in shown(ok(runner, "study", input="\n3\nq\n", now=TOMORROW))
+    assert "Unburied d/c." in ok(runner, "unbury", "d/c")
+    assert not rows(runner)["c"]["buried"]
+
+
+def test_forget_makes_a_card_new_and_keeps_its_history(runner: CliRunner, store: str) -> None:
+    ok(runner, "study", input="\n4\nq\n")  # qa: Easy, a review card now
+    assert rows(runner)["a"]["state"] == "review"
+    assert "d/c is new already." in ok(runner, "forget", "d/c")
+    assert "Forgot d/a." in ok(runner, "forget", "d/a")
+    card = json.loads(ok(runner, "cards", "d/a", "--json"))
+    assert card["state"] == "new" and card["reps"] == 0 and card["due"] is None
+    assert [review["rating"] for review in card["reviews"]] == [4]  # the log keeps it
+    assert [line.get("action") for line in logged()] == [None, "forget"]
+    assert "qa" in shown(ok(runner, "study", input="\n3\nq\n", now=TOMORROW))
+
+
+# -- cram -------------------------------------------------------------------------------
+
+
+def test_cram_goes_through_every_card_and_leaves_every_schedule_alone(
+    runner: CliRunner, store: str
+) -> None:
+    ok(runner, "study", input="\n4\n\n1\nq\n")  # a review card, one learning card
+    before = ok(runner, "cards", "--json")
+    # every card, due or not; Again brings one back at the end
+    out = ok(runner, "study", "--cram", input="\n1\n\n3\n\n3\n\n3\n\n2\n\n3\nq\n")
+    cards = shown(out)
+    # soonest due first (the learning card, then the review card), new cards last
+    assert cards == ["qb", "qa", "ab", "qc", "qb"]  # Again on the first: it comes back
+    assert "Answered 5 cards (1 Again)" in out
+    assert ok(runner, "cards", "--json") == before
+    crammed = [line for line in logged() if line.get("action") == "cram"]
+    assert len(crammed) == 5 and {line["rating"] for line in crammed} == {1, 2, 3}
+    assert ok(runner, "cards", "--json", now=TOMORROW) == ok(
+        runner, "cards", "--json", now=TOMORROW
+    )
+
+
+def test_cram_chooses_by_tag_state_and_limit(runner: CliRunner, decks: Path) -> None:
+    ok(runner, "study", input="\n4\nq\n")  # qa is a review card
+    assert shown(ok(runner, "study", "--cram", "--state", "review", input="\n3\nq\n")) == ["qa"]
+    out = ok(runner, "study", "--cram", "--tag", "-greek", "--limit", "2", input="\n3\n\n3\nq\n")
+    assert len(shown(out)) == 2 and "qa" not in shown(out)
+    assert "Answered 2 cards" in out
+    result = run(runner, "study", "--limit", "2")
+    assert result.exit_code == 1 and "--limit goes with --cram" in result.output
+
+
+# -- study ahead ------------------------------------------------------------------------
+
+
+def test_study_ahead_brings_cards_due_within_the_span(runner: CliRunner, decks: Path) -> None:
+    (decks / "d.yaml").write_text(DECK.replace("name: D\n", "name: D\noptions: {new_per_day: 0}\n"))
+    now = datetime.fromisoformat(NOW)
+    with opened() as store:  # a due in 2 days, c in 5
+        for card, days in (("a", 2), ("c", 5)):
+            state = card_state(REVIEW, now + timedelta(days=days))
+            store.record(
+                Review(f"r-{card}", "d", card, 3, now - timedelta(days=3), 1, 0, state), None
+            )
+    assert "Nothing due now." in ok(runner, "study", input="q\n")
+    before = rows(runner)["a"]["due_day"]
+    out = ok(runner, "study", "--ahead", "3d", input="\n3\nq\n")
+    assert shown(out) == ["qa"] and "Answered 1 card" in out
+    assert rows(runner)["a"]["due_day"] != before  # rescheduled as usual
+    assert rows(runner)["a"]["reps"] == 3
+    assert "qc" in shown(ok(runner, "study", "--ahead", "1w", input="\n3\nq\n"))
+    result = run(runner, "study", "--ahead", "soon")
+    assert result.exit_code == 1 and "--ahead 'soon'" in result.output
+
+
+@contextlib.contextmanager
+def opened() -> Iterator[Any]:
+    from flashcards.cli import _settings, _store
+
+    store = _store(_settings(None, None, None))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- tags -------------------------------------------------------------------------------
+
+
+def test_tags_include_and_exclude_on_cards(runner: CliRunner, decks: Path) -> None:
+    assert set(rows(runner, "--tag", "greek")) == {"a"}
+    assert set(rows(runner, "--tag", "GREEK", "--tag", "latin")) == {"a", "c"}
+    assert set(rows(runner, "--tag", "-greek")) == {"b", "b/reverse", "c"}
+    assert set(rows(runner, "--tag", "deckwide", "--tag", "-latin")) == {"a", "b", "b/reverse"}
+    assert rows(runner, "--tag", "-deckwide") == {}
+    result = run(runner, "cards", "--tag", "-")
+    assert result.exit_code == 1 and "--tag '-'" in result.output
+
+
+def test_tags_choose_what_is_studied(runner: CliRunner, decks: Path) -> None:
+    assert shown(ok(runner, "study", "--tag", "greek", input="\n4\nq\n")) == ["qa"]
+    out = ok(runner, "study", "--tag", "-greek", input="\n3\n\n3\n\n3\nq\n")
+    assert "qa" not in shown(out) and "qc" in shown(out)
+
+
+def test_stats_count_only_the_cards_a_tag_chooses(runner: CliRunner, store: str) -> None:
+    ok(runner, "study", input="\n3\n\n3\n\n3\nq\n")  # qa, qb, qc (b/reverse buried)
+    every = json.loads(ok(runner, "stats", "--json"))
+    greek = json.loads(ok(runner, "stats", "--json", "--tag", "greek"))
+    rest = json.loads(ok(runner, "stats", "--json", "--tag", "-greek"))
+    assert every["total"]["cards"] == 4 and every["total"]["reviews_today"] == 3
+    assert greek["total"]["cards"] == 1 and greek["total"]["reviews_today"] == 1
+    assert greek["total"]["learning"] == 1 and greek["total"]["new"] == 0
+    assert rest["total"]["cards"] == 3 and rest["total"]["reviews_today"] == 2
+    assert sum(greek["charts"]["answer_buttons"]["new"].values()) == 1
+    assert sum(rest["charts"]["answer_buttons"]["new"].values()) == 2
+    assert sum(every["charts"]["answer_buttons"]["new"].values()) == 3
+
+
+def test_leeches_are_tagged_and_listed(runner: CliRunner, decks: Path) -> None:
+    options = "options: {leech_threshold: 1}\n"
+    (decks / "d.yaml").write_text(DECK.replace("name: D\n", f"name: D\n{options}"))
+    ok(runner, "study", "d", input="\n4\nq\n", now="2026-11-01T10:00:00+01:00")
+    assert rows(runner, "--leech") == {}
+    # the review card lapses: a leech at a threshold of 1
+    out = ok(runner, "study", "d", "--tag", "greek", input="\n1\nq\n")
+    assert "Leech: d/a has lapsed 1 time; tagged leech" in out
+    leeches = rows(runner, "--leech")
+    assert set(leeches) == {"a"} and leeches["a"]["leech"] and "leech" in leeches["a"]["tags"]
+    assert set(rows(runner, "--tag", "leech")) == {"a"}
+    assert not leeches["a"]["suspended"]  # leech_action: tag (Anki's default)
+    assert json.loads(ok(runner, "stats", "--json", "--tag", "leech"))["total"]["cards"] == 1

@@ -708,6 +708,43 @@ def optimize(
         progress.close()
 
 
+@app.command("export")
+def export_decks(
+    decks_to_export: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[DECK]...",
+            help="Deck ids to export; all decks when none.",
+            autocompletion=_complete_decks,
+        ),
+    ] = None,
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--to",
+            help="File to write: .apkg (Anki package with the review history) or .csv.",
+            show_default=False,
+        ),
+    ] = ...,  # type: ignore[assignment]
+    decks: DecksOption = None,
+    store: StoreOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Write decks as an Anki package (cards, states, review history) or a CSV file."""
+    from flashcards import clock
+    from flashcards.exportcmd import run
+
+    settings = _settings(decks, store, profile)
+    catalog = _catalog(settings)
+    catalog.select(list(decks_to_export or []))  # unknown deck names fail before the store opens
+    progress = _store(settings)
+    try:
+        message = run(settings, catalog, progress, list(decks_to_export or []), to, clock.now())
+    finally:
+        progress.close()
+    error_console().print(plain(message), soft_wrap=True)
+
+
 @progress_app.command("export")
 def export(
     out: Annotated[

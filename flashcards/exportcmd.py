@@ -1,0 +1,106 @@
+"""``flashcards export DECK ... --to FILE.apkg|FILE.csv``: decks out, for Anki or a sheet.
+
+An ``.apkg`` holds the decks' notes, their cards' states and the review history
+(:mod:`flashcards.ankiwrite`); a ``.csv`` one row per entry: question (or cloze text),
+answer (or extra), tags, with the headers of Anki's "Notes in Plain Text" so Anki and
+``flashcards import`` read it back. Nothing but the output file is written, atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flashcards.errors import UsageError
+from flashcards.model import CLOZE, Deck, note_of
+
+if TYPE_CHECKING:
+    from flashcards.catalog import Catalog
+    from flashcards.config import Settings
+    from flashcards.stores import Store
+
+FORMATS = (".apkg", ".csv")
+
+
+def csv_bytes(decks: Iterable[Deck]) -> bytes:
+    """One row per deck entry (a reversed entry once, a cloze entry once): question,
+    answer, tags separated by spaces; under ``#separator``, ``#html`` and
+    ``#tags column`` headers."""
+    out = io.StringIO()
+    out.write("#separator:comma\n#html:false\n#tags column:3\n")
+    writer = csv.writer(out, lineterminator="\n")
+    for deck in decks:
+        seen: set[str] = set()
+        for card in deck.cards:
+            entry = note_of(card.id)
+            if entry in seen:
+                continue
+            seen.add(entry)
+            if card.template == CLOZE:
+                front, back = card.text, card.extra
+            else:
+                front, back = card.question, card.answer
+            writer.writerow([front, back, " ".join(tag.replace(" ", "_") for tag in card.tags)])
+    return out.getvalue().encode("utf-8")
+
+
+def run(
+    settings: Settings,
+    catalog: Catalog,
+    store: Store,
+    names: Sequence[str],
+    target: Path,
+    now: datetime,
+) -> str:
+    """Write the named decks (all when none) to ``target``; returns the line to print.
+
+    ``UsageError`` for an unknown format, a folder or an unwritable place; nothing is
+    written then (the file is replaced in one step once complete)."""
+    from flashcards.fsutil import write_atomically
+
+    suffix = target.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"--to {target}: name a .apkg or .csv file")
+    if target.is_dir():
+        raise UsageError(f"--to {target}: is a folder; name a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"--to {target}: the folder {target.parent} does not exist")
+    infos = catalog.select(list(names))
+    decks = [catalog.deck(info.id) for info in infos]
+    if not decks:
+        raise UsageError("no decks to export")
+    if suffix == ".csv":
+        data = csv_bytes(decks)
+        entries = sum(len({note_of(card.id) for card in deck.cards}) for deck in decks)
+        message = f"Wrote {entries} entries of {len(decks)} decks to {target}."
+    else:
+        data, message = _package(settings, store, decks, target, now)
+    try:
+        write_atomically(target, data)
+    except OSError as exc:
+        raise UsageError(f"--to {target}: cannot write ({exc.strerror or exc})") from None
+    return message
+
+
+def _package(
+    settings: Settings, store: Store, decks: list[Deck], target: Path, now: datetime
+) -> tuple[bytes, str]:
+    from flashcards.ankiwrite import package_bytes
+
+    ids = [deck.id for deck in decks]
+    wanted = set(ids)
+    states = store.load_states(ids)
+    flags = store.flags(ids)
+    reviews = (review for review in store.reviews() if review.deck in wanted)
+    data, summary = package_bytes(decks, reviews, states, flags, settings.home / "media", now)
+    message = (
+        f"Wrote {summary.decks} decks, {summary.notes} notes, {summary.cards} cards, "
+        f"{summary.reviews} reviews and {summary.media} media files to {target}."
+    )
+    if summary.missing_media:
+        message += f" Not found, left out: {', '.join(summary.missing_media)}."
+    return data, message

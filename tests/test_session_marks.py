@@ -1,0 +1,155 @@
+"""Setting cards aside in a study session, on both stores: bury and suspend (with
+siblings), forget, leeches at the threshold with either action, and undo of each."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import card_state
+from servers import isolate_aws
+
+from flashcards.catalog import open_catalog
+from flashcards.model import BURY, REVIEW, SUSPEND, Review
+from flashcards.options import DeckOptions
+from flashcards.session import StudySession
+from flashcards.stores import Store, StoreContext, open_store
+
+PARIS = timezone(timedelta(hours=1))
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)
+DECK = """\
+name: D
+cards:
+  - {id: a, question: qa, answer: aa}
+  - {id: b, question: qb, answer: ab, reverse: true}
+  - {id: c, question: qc, answer: ac}
+"""
+
+Opener = Callable[[], Store]
+
+
+@pytest.fixture(params=["json", "moto"])
+def open_(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Opener]:
+    """Opens the same store each time it is called (a restart)."""
+    mock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    url = "json"
+    if request.param == "moto":
+        from moto import mock_aws
+
+        isolate_aws(monkeypatch, tmp_path, credentials=True)
+        mock, url = mock_aws(), f"dynamodb://marks-{uuid.uuid4().hex[:10]}"
+    opened: list[Store] = []
+
+    def opener() -> Store:
+        store = open_store(url, StoreContext(tmp_path / "home", "default"))
+        opened.append(store)
+        return store
+
+    with mock:
+        yield opener
+        for store in opened:
+            store.close()
+
+
+def session(
+    tmp_path: Path, store: Store, options: DeckOptions | None = None, now: datetime = NOW
+) -> StudySession:
+    folder = tmp_path / "decks"
+    folder.mkdir(exist_ok=True)
+    (folder / "d.yaml").write_text(DECK)
+    catalog = open_catalog([folder], None)
+    return StudySession(store, catalog, [], now, options=lambda _deck: options or DeckOptions())
+
+
+def queued(s: StudySession) -> list[str]:
+    return [key[1] for key in s.queue.main]
+
+
+def test_bury_and_suspend_take_cards_out_and_undo_brings_them_back(
+    tmp_path: Path, open_: Opener
+) -> None:
+    s = session(tmp_path, open_())
+    assert queued(s) == ["a", "b", "c"]  # b/reverse waits: a sibling of b
+    card = s.next_card(NOW)
+    assert card is not None and card.id == "a"
+    assert s.set_aside(card, BURY, NOW) == 1
+    assert queued(s) == ["b", "c"]
+    b = s.next_card(NOW)
+    assert b is not None and b.id == "b"
+    assert s.set_aside(b, SUSPEND, NOW, siblings=True) == 2  # b and b/reverse
+    assert queued(s) == ["c"]
+    flags = open_().flags()
+    assert flags[("d", "a")].buried(NOW) and not flags[("d", "a")].suspended
+    assert flags[("d", "b")].suspended and flags[("d", "b/reverse")].suspended
+    # a restart: still set aside
+    again = session(tmp_path, open_())
+    assert queued(again) == ["c"]
+    assert s.undo() == b  # both siblings back at once
+    assert queued(s) == ["b", "c"]
+    assert set(open_().flags()) == {("d", "a")}
+    assert s.undo() == card
+    assert queued(s) == ["a", "b", "c"] and open_().flags() == {}
+    assert session(tmp_path, open_()).queue.main == s.queue.main
+
+
+def test_buried_cards_come_back_the_next_study_day(tmp_path: Path, open_: Opener) -> None:
+    s = session(tmp_path, open_())
+    card = s.next_card(NOW)
+    assert card is not None
+    s.set_aside(card, BURY, NOW)
+    assert "a" not in queued(session(tmp_path, open_(), now=NOW + timedelta(hours=12)))
+    assert "a" in queued(session(tmp_path, open_(), now=NOW + timedelta(days=1)))
+
+
+def test_forget_makes_the_card_new_and_undo_restores_it(tmp_path: Path, open_: Opener) -> None:
+    store = open_()
+    old = card_state(REVIEW, NOW, reps=4, lapses=1)
+    store.record(Review("r1", "d", "a", 3, NOW - timedelta(days=3), 900, 0, old), None)
+    s = session(tmp_path, store)
+    card = s.card(("d", "a"))
+    s.forget(card, NOW)
+    assert s.state(("d", "a")) is None and "a" not in queued(s)
+    assert ("d", "a") not in open_().load_states()
+    reviews = list(open_().reviews())
+    assert [r.action for r in reviews] == [None, "forget"]  # the answer stays in the log
+    assert s.undo() == card
+    assert s.state(("d", "a")) == old and open_().load_states()[("d", "a")] == old
+
+
+@pytest.mark.parametrize("action", ["tag", "suspend"])
+def test_a_lapse_at_the_threshold_is_a_leech(tmp_path: Path, open_: Opener, action: str) -> None:
+    store = open_()
+    lapsed = card_state(REVIEW, NOW - timedelta(hours=1), reps=12, lapses=7)
+    store.record(Review("r1", "d", "a", 3, NOW - timedelta(days=3), 900, 0, lapsed), None)
+    options = DeckOptions(leech_threshold=8, leech_action=action)
+    s = session(tmp_path, store, options)
+    assert "a" in queued(s)  # due
+    card = s.card(("d", "a"))
+    after = s.answer(card, 1, NOW)
+    assert after is not None and after.lapses == 8
+    assert s.leech and s.leech_suspended == (action == "suspend")
+    suspended = open_().flags().get(("d", "a"))
+    assert (suspended is not None and suspended.suspended) == (action == "suspend")
+    if action == "suspend":
+        assert ("d", "a") not in s.queue.learning and "a" not in queued(s)
+    # undoing the answer undoes the suspend with it
+    assert s.undo() == card
+    assert open_().flags() == {} and open_().load_states()[("d", "a")] == lapsed
+    assert not s.leech
+
+
+def test_a_lapse_short_of_the_threshold_is_not_a_leech(tmp_path: Path, open_: Opener) -> None:
+    store = open_()
+    lapsed = card_state(REVIEW, NOW - timedelta(hours=1), reps=12, lapses=6)
+    store.record(Review("r1", "d", "a", 3, NOW - timedelta(days=3), 900, 0, lapsed), None)
+    s = session(tmp_path, store, DeckOptions(leech_action="suspend"))
+    after = s.answer(s.card(("d", "a")), 1, NOW)
+    assert after is not None and after.lapses == 7
+    assert not s.leech and open_().flags() == {}

@@ -180,7 +180,8 @@ def _check_log(folder: Path, report: Report, repair: bool) -> dict[CardKey, _Las
             )
             continue
         first_line[review_id] = raw.number
-        report.reviews += 1
+        if "action" not in line:  # a mark (suspend, bury, ...) is no answer
+            report.reviews += 1
         key = (line["deck"], line["card"])
         at = entry.reviewed_at
         assert at is not None
@@ -221,8 +222,18 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
     cached = JsonStore(folder)
     replayed = JsonStore(folder, use_snapshot=False)
     try:
-        cached_view = (cached.load_states(), cached.activity(), cached.day_stats())
-        replayed_view = (replayed.load_states(), replayed.activity(), replayed.day_stats())
+        cached_view = (
+            cached.load_states(),
+            cached.activity(),
+            cached.day_stats(),
+            cached.flags(),
+        )
+        replayed_view = (
+            replayed.load_states(),
+            replayed.activity(),
+            replayed.day_stats(),
+            replayed.flags(),
+        )
     except FlashcardsError as exc:
         report.add(ERROR, "log", str(exc))
         return set()
@@ -230,6 +241,7 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
     problems = [n.removesuffix("; rebuilt from the review log") for n in cached.notices]
     decks = {deck for deck, _ in cached_view[0]} | {deck for deck, _ in replayed_view[0]}
     decks |= set(cached_view[1]) | set(replayed_view[1])
+    decks |= {deck for view in (cached_view, replayed_view) for deck, _ in view[3]}
     for deck in sorted(decks):
         states = [
             {k: v for k, v in view[0].items() if k[0] == deck}
@@ -237,7 +249,16 @@ def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
         ]
         activity = [view[1].get(deck, {}) for view in (cached_view, replayed_view)]
         days = [view[2].get(deck, {}) for view in (cached_view, replayed_view)]
-        if states[0] != states[1] or activity[0] != activity[1] or days[0] != days[1]:
+        flags = [
+            {k: v for k, v in view[3].items() if k[0] == deck}
+            for view in (cached_view, replayed_view)
+        ]
+        if (
+            states[0] != states[1]
+            or activity[0] != activity[1]
+            or days[0] != days[1]
+            or flags[0] != flags[1]
+        ):
             problems.append(f"{folder / 'snapshot'}: deck {deck!r} disagrees with the review log")
     if not problems:
         return answered

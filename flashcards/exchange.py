@@ -2,8 +2,11 @@
 
 One JSON object a line: ``id``, ``deck``, ``card``, ``rating`` (1-4),
 ``reviewed_at`` (ISO 8601 with offset) and ``duration_ms`` (integer or null).
-``id`` is optional on import; a missing one is derived from the other fields so
-that importing the same file twice adds nothing.
+A mark (a card suspended, unsuspended, buried, unburied or forgotten) has
+``action`` (``suspend``, ``unsuspend``, ``bury``, ``unbury`` or ``forget``) and
+``rating`` 0; an answer has no ``action``. ``id`` is optional on import; a missing
+one is derived from the other fields so that importing the same file twice adds
+nothing.
 
 Both directions stream: ``ExportFile`` checks a whole file in one pass (keeping
 nothing but a count) and then yields its reviews as often as asked; ``write_export``
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flashcards.errors import UsageError
-from flashcards.model import Review
+from flashcards.model import ACTIONS, Review
 
 # The ids decks allow: a deck id is a file name; a card id is an entry's id (no spaces,
 # '/' or '#'), and for a card made from it, '/reverse' or '/c<number>' after it.
@@ -31,22 +34,28 @@ YEARS = (1900, 9000)
 
 
 def export_lines(reviews: Iterable[Review]) -> Iterator[str]:
+    """One line of the export format per review (marks included), without newlines."""
     for review in reviews:
-        yield json.dumps(
-            {
-                "id": review.id,
-                "deck": review.deck,
-                "card": review.card,
-                "rating": review.rating,
-                "reviewed_at": review.reviewed_at.isoformat(),
-                "duration_ms": review.duration_ms,
-            },
-            ensure_ascii=False,
-        )
+        line: dict[str, object] = {
+            "id": review.id,
+            "deck": review.deck,
+            "card": review.card,
+            "rating": review.rating,
+            "reviewed_at": review.reviewed_at.isoformat(),
+            "duration_ms": review.duration_ms,
+        }
+        if review.action is not None:
+            line["action"] = review.action
+        yield json.dumps(line, ensure_ascii=False)
 
 
-def derived_id(deck: str, card: str, reviewed_at: datetime, rating: int) -> str:
+def derived_id(
+    deck: str, card: str, reviewed_at: datetime, rating: int, action: str | None = None
+) -> str:
+    """The id of a line that names none: the same line always gets the same one."""
     text = f"{deck}\n{card}\n{reviewed_at.isoformat()}\n{rating}"
+    if action is not None:
+        text += f"\n{action}"  # (answers keep the ids earlier versions gave them)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -133,7 +142,12 @@ def parse_line(line: str, where: str) -> Review:
             f"{where}: `card` must be a card id (text without spaces, '/' or '#', "
             "then '/reverse' or '/c<number>' for a reverse or cloze card)"
         )
-    if rating not in (1, 2, 3, 4) or isinstance(rating, bool):
+    action = data.get("action")
+    if action is not None and (not isinstance(action, str) or action not in ACTIONS):
+        raise UsageError(f"{where}: field `action` must be one of {', '.join(ACTIONS)}")
+    if action is not None and (rating != 0 or isinstance(rating, bool)):
+        raise UsageError(f"{where}: field `rating` of a mark ({action}) must be 0, not {rating!r}")
+    if action is None and (rating not in (1, 2, 3, 4) or isinstance(rating, bool)):
         raise UsageError(f"{where}: field `rating` must be 1, 2, 3 or 4, not {rating!r}")
     try:
         reviewed_at = datetime.fromisoformat(str(data["reviewed_at"]))
@@ -152,10 +166,12 @@ def parse_line(line: str, where: str) -> Review:
         raise UsageError(
             f"{where}: field `duration_ms` must be a whole number of milliseconds or null"
         )
-    review_id = data.get("id") or derived_id(deck, card, reviewed_at, rating)
+    if action is not None and duration is not None:
+        raise UsageError(f"{where}: field `duration_ms` of a mark ({action}) must be null")
+    review_id = data.get("id") or derived_id(deck, card, reviewed_at, rating, action)
     if not isinstance(review_id, str):
         raise UsageError(f"{where}: field `id` must be text")
-    return Review(review_id, deck, card, rating, reviewed_at, duration)
+    return Review(review_id, deck, card, rating, reviewed_at, duration, action=action)
 
 
 def in_years(moment: datetime) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from flashcards.days import DAY_SECONDS, next_day_start
-from flashcards.model import Review
+from flashcards.model import FORGET, Review
 from flashcards.scheduling import DEFAULT_PARAMETERS
 
 #: Fewer training items than this and the fit is refused (Anki asks for 400 as well).
@@ -63,8 +63,10 @@ def training_items(reviews: Iterable[Review], now: datetime) -> tuple[list[_Item
         per_card.setdefault(review.key, []).append(review)
     items: list[_Item] = []
     used = 0
-    for (deck, card), history in per_card.items():
-        history.sort(key=lambda r: r.reviewed_at)
+    for (deck, card), every in per_card.items():
+        history = answers_since_reset(every)
+        if not history:
+            continue
         used += len(history)
         days = [max(0, cutoff - int(r.reviewed_at.timestamp())) // DAY_SECONDS for r in history]
         steps: list[tuple[int, int]] = []
@@ -75,6 +77,17 @@ def training_items(reviews: Iterable[Review], now: datetime) -> tuple[list[_Item
                 items.append(_Item(review.reviewed_at.timestamp(), f"{deck}/{card}", tuple(steps)))
     items.sort(key=lambda item: item.at)
     return items, used
+
+
+def answers_since_reset(history: list[Review]) -> list[Review]:
+    """One card's answers after its last ``forget``, oldest first: as Anki drops the
+    review log before a card was reset, and marks (suspend, bury, ...) are no answers."""
+    ordered = sorted(history, key=lambda r: r.reviewed_at)
+    start = 0
+    for index, review in enumerate(ordered):
+        if review.action == FORGET:
+            start = index + 1
+    return [r for r in ordered[start:] if not r.is_mark]
 
 
 def _fsrs_items(items: list[_Item]) -> list[Any]:

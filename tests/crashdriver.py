@@ -1,6 +1,7 @@
 """Store operations for the crash tests, run as a process of their own.
 
     python crashdriver.py FOLDER answer SEED ANSWERS [KILL_AT]
+    python crashdriver.py FOLDER mark SEED EVENTS [KILL_AT]
     python crashdriver.py FOLDER import FILE [KILL_AT]
 
 Prints ``ack ID`` once an answer is recorded (durable), ``undoing ID`` before an undo and
@@ -10,7 +11,8 @@ printed was acknowledged. With KILL_AT, the process SIGKILLs itself at the KILL_
 call of an fsutil primitive (``write`` after half its bytes, ``fsync`` and ``replace``
 before they run) and says where on stderr first; without, it ends with ``calls N``.
 Answers conflict with other processes answering the same cards and are recomputed from
-the newer state, as a study session does.
+the newer state, as a study session does. ``mark`` mixes answers with suspends, buries,
+their reverses and forgets (each one an ``ack``, some undone).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from flashcards import fsutil
 from flashcards.errors import ConflictError
 from flashcards.exchange import ExportFile
-from flashcards.model import Review
+from flashcards.model import BURY, FORGET, SUSPEND, UNBURY, UNSUSPEND, CardState, Review
 from flashcards.scheduling import before_of, schedule
 from flashcards.stores import jsonstore
 from flashcards.stores.jsonstore import JsonStore
@@ -111,10 +113,59 @@ def answer_cards(folder: Path, seed: int, answers: int) -> None:
     store.close()
 
 
+def mark_cards(folder: Path, seed: int, events: int) -> None:
+    rng = random.Random(seed)
+    jsonstore.COMPACT_AFTER_BYTES = 2500
+    store = JsonStore(folder)
+    start = T0 + timedelta(days=seed)
+    for n in range(events):
+        card = f"m{rng.randrange(6)}"
+        action = rng.choice([None, None, SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET])
+        rating = rng.randint(1, 4) if action is None else 0
+        at = start + timedelta(minutes=7 * n)
+        previous: CardState | None = store.load_states(["d"]).get(("d", card))
+        for _ in range(20):
+            if action is None:
+                after: CardState | None = schedule("d", card, previous, rating, at)
+            else:
+                after = None if action == FORGET else previous
+            review = Review(
+                f"{seed}-{n}-{os.getpid()}",
+                "d",
+                card,
+                rating,
+                at,
+                None if action else 1000,
+                int(before_of(previous)),
+                after,
+                action=action,
+            )
+            try:
+                store.record(review, previous)
+                break
+            except ConflictError as conflict:
+                previous = conflict.current  # type: ignore[assignment]
+        else:
+            raise SystemExit("too many conflicts")
+        print(f"ack {review.id}", flush=True)
+        if rng.random() < 0.2:
+            print(f"undoing {review.id}", flush=True)
+            try:
+                store.undo(review, previous)
+                print(f"undo {review.id}", flush=True)
+            except ConflictError:
+                pass
+        if rng.random() < 0.1:
+            store.compact()
+            print("compacted", flush=True)
+        store.maintain()
+    store.close()
+
+
 def main() -> None:
     folder, scenario = Path(sys.argv[1]), sys.argv[2]
     args = sys.argv[3:]
-    if scenario == "answer":
+    if scenario in ("answer", "mark"):
         seed, answers = int(args[0]), int(args[1])
         kill_at = int(args[2]) if len(args) > 2 else 0
     else:
@@ -122,6 +173,8 @@ def main() -> None:
     arm(kill_at)
     if scenario == "answer":
         answer_cards(folder, seed, answers)
+    elif scenario == "mark":
+        mark_cards(folder, seed, answers)
     else:
         added = JsonStore(folder).import_reviews(ExportFile(Path(args[0])))
         print(f"imported {added}", flush=True)

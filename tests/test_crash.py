@@ -38,8 +38,9 @@ from pathlib import Path
 import pytest
 
 from flashcards import fsutil
-from flashcards.model import Review
+from flashcards.model import BURY, FORGET, SUSPEND, Review
 from flashcards.scheduling import replay, schedule
+from flashcards.stores import flags_of
 from flashcards.stores.jsonstore import LOG, PENDING, JsonStore, parse_log_line
 from flashcards.stores.logfile import read_lines
 
@@ -160,6 +161,8 @@ def verify(
     plain = log_only(folder)
     assert states == plain.load_states()
     assert store.activity() == plain.activity()
+    # Marks: the flags kept with the cards are those the standing marks make.
+    assert store.flags() == plain.flags() == flags_of(reviews)
     return standing
 
 
@@ -193,6 +196,36 @@ def test_killed_at_fs_calls_while_answering_undoing_and_compacting(tmp_path: Pat
         # an undo cut short by the kill may hold or not; once checked, it is settled
         standing = verify(folder, acked, undone, frozenset(result.undoing - result.undone))
         undone |= (result.undoing - result.undone) - standing
+    answer_one_more(folder, T0 + timedelta(days=400))
+    verify(folder, acked, undone)
+
+
+def test_killed_at_fs_calls_while_marking_loses_no_mark_and_applies_none_by_half(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "store"
+    dry = run_driver(folder, "mark", 1, 40)
+    assert dry.calls and dry.calls > 100
+    acked, undone = set(dry.acked), set(dry.undone)
+    standing = verify(folder, acked, undone)
+    actions = {r.action for r in JsonStore(folder).reviews() if r.id in standing}
+    assert {SUSPEND, BURY, FORGET, None} <= actions  # the trial made every kind
+    rng = random.Random(11)
+    for trial in range(2, 32):
+        result = run_driver(folder, "mark", trial, 40, rng.randint(1, dry.calls))
+        assert result.kill_point is not None or result.calls is not None
+        FIGURES.kills[f"marking, at {result.kill_point or 'the end'}"] += 1
+        FIGURES.acknowledged += len(result.acked)
+        acked |= result.acked
+        undone |= result.undone
+        standing = verify(folder, acked, undone, frozenset(result.undoing - result.undone))
+        undone |= (result.undoing - result.undone) - standing
+    # The marks stand with their actions (a kill after the write but before the
+    # acknowledgement may keep one more), and the cards' flags are what they make.
+    store = JsonStore(folder)
+    marks = [r for r in store.reviews() if r.is_mark]
+    assert marks and all(r.rating == 0 and r.duration_ms is None for r in marks)
+    assert store.flags() == flags_of(marks) != {}
     answer_one_more(folder, T0 + timedelta(days=400))
     verify(folder, acked, undone)
 

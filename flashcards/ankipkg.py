@@ -180,6 +180,7 @@ def _plan_decks(
     card_keys: dict[int, tuple[str, str]] = {}
     unknown: Counter[str] = Counter()
     left_out: list[str] = []
+    merged: set[str] = set()
     for note in collection.notes:
         notetype = collection.notetypes.get(note.notetype)
         cards = cards_of.get(note.id, [])
@@ -197,6 +198,8 @@ def _plan_decks(
         plan = plans.get(deck_id)
         if plan is None:
             plan = plans[deck_id] = DeckPlan(deck_id, deck_name, folder / f"{deck_id}.yaml")
+        elif plan.name != deck_name and not ours:
+            merged.add(f"{deck_name!r} and {plan.name!r} both make deck {deck_id}")
         entry, made = _entry(note, kind, entry_id, plan, collection)
         if entry is None:
             left_out.append(f"note {note.id} ({notetype.name}): {made}")
@@ -219,6 +222,8 @@ def _plan_decks(
         )
     for reason in left_out:
         report.notices.append(f"{where}: {reason}; left out")
+    for both in sorted(merged):
+        report.notices.append(f"{where}: Anki decks {both}; their notes are in one deck file")
     if not plans or not any(plan.entries for plan in plans.values()):
         raise PackageError(f"{where}: the package holds no notes to import")
     return {key: plan for key, plan in plans.items() if plan.entries}, card_keys

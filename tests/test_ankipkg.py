@@ -83,6 +83,7 @@ def _notes() -> list[AnkiNote]:
 class Package:
     new: Path  # Anki 2.1.50+ layout (zstd, schema 18)
     legacy: Path  # collection.anki21, schema 11
+    colpkg: Path  # a whole collection (Anki's File > Export collection)
     notes: list[AnkiNote]
     anki_states: dict[
         int, tuple[float | None, float | None]
@@ -118,8 +119,9 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
     }
     new = export_package(col, folder / "deck.apkg", legacy=False)
     legacy = export_package(col, folder / "legacy.apkg", legacy=True)
-    col.close()
-    yield Package(new, legacy, notes, states, manual=2)
+    colpkg = folder / "all.colpkg"
+    col.export_collection_package(str(colpkg), include_media=True, legacy=False)  # closes it
+    yield Package(new, legacy, colpkg, notes, states, manual=2)
 
 
 def _store(home: Path) -> Any:
@@ -226,14 +228,19 @@ def test_suspended_and_buried_cards_stay_so(package: Package, isolated_home: Pat
     assert len(flags) == 2
 
 
+@pytest.mark.parametrize("layout", ["legacy", "colpkg"])
 def test_second_import_adds_nothing_and_keeps_progress(
-    package: Package, isolated_home: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    package: Package,
+    isolated_home: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    layout: str,
 ) -> None:
-    _import(package.new)
+    first = _import(package.new)
     before = _cards_json(runner, monkeypatch)
     log = (isolated_home / "reviews.jsonl").read_bytes()
-    again = _import(package.legacy)  # the same collection in the legacy layout
-    assert again.added == 0 and again.reviews > 0
+    again = _import(getattr(package, layout))  # the same collection in another layout
+    assert (again.added, again.reviews, again.cards) == (0, first.reviews, first.cards)
     assert (isolated_home / "reviews.jsonl").read_bytes() == log
     assert _cards_json(runner, monkeypatch) == before
 

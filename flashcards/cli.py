@@ -851,5 +851,7 @@ def check(
 
 # Commands that write deck files declare their options beside their code.
 from flashcards.addcmd import add_command  # noqa: E402
+from flashcards.importcmd import import_command  # noqa: E402
 
 app.command("add")(add_command)
+app.command("import")(import_command)

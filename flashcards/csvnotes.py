@@ -1,0 +1,129 @@
+"""Cards from a table: CSV, TSV or text with one card a row (question, answer, optional
+tags), including Anki's "Notes in Plain Text" export and its ``#key:value`` headers:
+``#separator:``, ``#html:``, ``#tags column:``, ``#columns:``, ``#deck:`` and the
+``#guid/notetype/deck column:`` columns, which are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from flashcards.notes import NoteCard, Notes, NotesError
+
+#: Anki's names for separators in ``#separator:``.
+SEPARATORS = {
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "space": " ",
+    "pipe": "|",
+    "colon": ":",
+}
+_BACKSLASH_BREAK = re.compile(r"\\\n")
+_HEADER = re.compile(r"^#([A-Za-z ]+):(.*)$")
+#: First rows that name the columns rather than hold a card.
+_COLUMN_NAMES = ({"question", "front", "q"}, {"answer", "back", "a"})
+
+
+def parse_table(path: Path, text: str) -> Notes:
+    """The cards of a table file; ``NotesError`` naming file and line for a row with too
+    few or a different number of columns, an empty question or answer, or no rows."""
+    lines = text.splitlines(keepends=True)
+    headers: dict[str, str] = {}
+    start = 0
+    for line in lines:
+        match = _HEADER.match(line.rstrip("\r\n"))
+        if match is None:
+            break
+        headers[match.group(1).strip().lower()] = match.group(2).strip()
+        start += 1
+    separator = _separator(path, headers, lines[start:])
+    html = headers.get("html", "false").lower() == "true"
+    skipped = {
+        _column(path, headers, key)
+        for key in ("guid column", "notetype column", "deck column")
+        if key in headers
+    }
+    tags_at = _column(path, headers, "tags column") if "tags column" in headers else None
+    if tags_at is None and "columns" in headers:
+        names = [name.strip().lower() for name in headers["columns"].split(separator)]
+        tags_at = names.index("tags") if "tags" in names else None
+    notes = Notes(headers.get("deck") or None, "table")
+    reader = csv.reader(lines[start:], delimiter=separator, strict=True)
+    width: int | None = None
+    first = True
+    try:
+        for row in reader:
+            row_line = start + reader.line_num  # the row's last line, as csv counts them
+            if not any(cell.strip() for cell in row):
+                continue
+            if first and not headers and _names_columns(row):
+                first = False
+                continue
+            first = False
+            if width is not None and len(row) != width:
+                raise NotesError(
+                    f"{path}:{row_line}: {len(row)} columns where the first row has {width}"
+                )
+            width = len(row)
+            kept = [i for i in range(len(row)) if i not in skipped]
+            if tags_at is None and len(kept) >= 3:
+                tags_at = kept[2]  # question, answer, tags
+            fields = [cell for i, cell in enumerate(row) if i not in skipped and i != tags_at]
+            if len(fields) < 2:
+                raise NotesError(
+                    f"{path}:{row_line}: {len(row)} column(s); a card needs a question and an "
+                    f"answer{' (is the separator right? add a #separator: line)' if len(row) == 1 else ''}"
+                )
+            question, answer = (_markdown(cell, html) for cell in fields[:2])
+            if not question:
+                raise NotesError(f"{path}:{row_line}: the question is empty")
+            if not answer:
+                raise NotesError(f"{path}:{row_line}: the question {question[:60]!r} has no answer")
+            tags = tuple(row[tags_at].split()) if tags_at is not None and tags_at < len(row) else ()
+            notes.cards.append(NoteCard(question, answer, row_line, tags=tags))
+    except csv.Error as exc:
+        raise NotesError(f"{path}:{start + reader.line_num}: malformed row ({exc})") from None
+    if not notes.cards:
+        raise NotesError(f"{path}: no cards found (one card a row: question, answer, tags)")
+    return notes
+
+
+def _separator(path: Path, headers: dict[str, str], rows: list[str]) -> str:
+    given = headers.get("separator")
+    if given is not None:
+        separator = SEPARATORS.get(given.lower(), given)
+        if len(separator) != 1:
+            raise NotesError(f"{path}: #separator:{given} is not one character or a name")
+        return separator
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    sample = "".join(rows[:20])
+    candidates = "\t,;|" if path.suffix.lower() == ".txt" else ",;\t|"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
+    except csv.Error:
+        return candidates[0]
+
+
+def _column(path: Path, headers: dict[str, str], key: str) -> int:
+    value = headers[key]
+    if not value.isdigit() or int(value) < 1:
+        raise NotesError(f"{path}: #{key}:{value} must be a column number (1 is the first)")
+    return int(value) - 1
+
+
+def _names_columns(row: list[str]) -> bool:
+    cells = [cell.strip().lower() for cell in row]
+    return len(cells) >= 2 and cells[0] in _COLUMN_NAMES[0] and cells[1] in _COLUMN_NAMES[1]
+
+
+def _markdown(cell: str, html: bool) -> str:
+    if not html:
+        return cell.strip()
+    from flashcards.htmltext import html_to_markdown
+
+    # A `<br>` may come back as a backslash hard break; in a deck a line break is one.
+    return _BACKSLASH_BREAK.sub("\n", html_to_markdown(cell)).strip()

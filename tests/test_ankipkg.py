@@ -334,6 +334,23 @@ def test_a_note_that_makes_no_card_is_named_and_the_rest_imported(
     assert report.orphan_reviews == 4  # its 3 answers and 1 reset have no card to go to
 
 
+def test_import_command_says_one_line_and_writes_nothing(
+    tmp_path: Path, isolated_home: Path, runner: CliRunner
+) -> None:
+    fake = _write(tmp_path / "photos.apkg", b"\x89PNG not a package")
+    result = runner.invoke(app, ["import", str(fake)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == f"error: {fake}: not an Anki package (not a zip file)"
+    assert not isolated_home.exists() or _files(isolated_home) == {}
+
+
+def test_import_command_prints_the_report(package: Package, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["import", str(package.new), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would write deck lang-french (Lang::French): 2 entries" in result.stdout
+    assert "note type 'Image Occlusion' is not one flashcards knows" in result.stderr
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path

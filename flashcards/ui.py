@@ -488,6 +488,9 @@ class StudyScreen:
         name = f"{card.deck}/{card.id}"
         try:
             if key == FORGET_KEY:
+                if self.session.state((card.deck, card.id)) is None:
+                    self.say(f"{name} is new already.")
+                    return card
                 self.session.forget(card, now)
                 self.say(f"Forgot {name}: it is new again (u undoes).")
             else:

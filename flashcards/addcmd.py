@@ -14,9 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from flashcards.errors import DeckError, UsageError
 
@@ -223,55 +221,28 @@ def write_in_editor(deck_id: str) -> tuple[dict[str, Any] | None, Path]:
 # --- the command -----------------------------------------------------------------------------
 
 
-def add_command(
-    deck: Annotated[
-        str, typer.Argument(help="Deck id; a deck not found is made in $FLASHCARDS_HOME/decks.")
-    ],
-    question: Annotated[
-        str | None, typer.Option("--question", "-q", help="The question (Markdown).")
-    ] = None,
-    answer: Annotated[
-        str | None, typer.Option("--answer", "-a", help="The answer (Markdown).")
-    ] = None,
-    cloze: Annotated[
-        str | None,
-        typer.Option("--cloze", help='A cloze card instead: "{{c1::hidden}} text".'),
-    ] = None,
-    extra: Annotated[
-        str | None, typer.Option("--extra", help="Shown under a cloze card's answer.")
-    ] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag for the card (repeatable).")
-    ] = None,
-    reverse: Annotated[
-        bool, typer.Option("--reverse", help="Also a card asking the answer.")
-    ] = False,
-    typed: Annotated[bool, typer.Option("--typed", help="Type the answer when studying.")] = False,
-    card_id: Annotated[
-        str | None, typer.Option("--id", help="The card's id (default: made from the question).")
-    ] = None,
-    decks: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--decks",
-            help="Deck file or folder to look for DECK in (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Add a card to a deck file, keeping the file's comments and layout; with no
-    --question/--answer/--cloze, write it in $VISUAL or $EDITOR."""
-    from flashcards.config import load_settings
-    from flashcards.text import plain
-
-    settings = load_settings(decks=decks)
+def add_card(
+    settings: Settings,
+    deck: str,
+    *,
+    question: str | None = None,
+    answer: str | None = None,
+    cloze: str | None = None,
+    extra: str | None = None,
+    tags: list[str] | None = None,
+    reverse: bool = False,
+    typed: bool = False,
+    card_id: str | None = None,
+) -> str:
+    """``flashcards add``: check the options, add the card (written in the editor when
+    neither ``question``/``answer`` nor ``cloze`` is given) and say what was done."""
     given = {
         "question": question,
         "answer": answer,
         "cloze": cloze,
         "extra": extra,
         "id": card_id,
-        "tags": list(tag or []),
+        "tags": list(tags or []),
         "reverse": reverse,
         "typed": typed,
     }
@@ -290,7 +261,6 @@ def add_command(
         raise UsageError(
             "give both --question and --answer (or neither, to write the card in the editor)"
         )
-    out = _console()
     kept: Path | None = None
     if question is None and cloze is None:
         place = deck_place(settings, deck)
@@ -306,8 +276,7 @@ def add_command(
         written, kept = write_in_editor(deck)
         if written is None:
             kept.unlink(missing_ok=True)
-            out.print(plain("Nothing added: the template was left unchanged or empty."))
-            return
+            return "Nothing added: the template was left unchanged or empty."
         for key in ("tags", "id"):
             if given[key] and key not in written:
                 written[key] = given[key]
@@ -323,10 +292,4 @@ def add_command(
     if kept is not None:
         kept.unlink(missing_ok=True)
     made = "new deck " if added.created else ""
-    out.print(plain(f"Added {deck}/{added.card_id} to {made}{added.path}."), soft_wrap=True)
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False)
+    return f"Added {deck}/{added.card_id} to {made}{added.path}."

@@ -13,15 +13,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from flashcards.errors import UsageError
 
 if TYPE_CHECKING:
     from flashcards.config import Settings
     from flashcards.notes import Notes
+    from flashcards.stores import Store
 
 NOTES_SUFFIXES = (".md", ".markdown")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -340,59 +339,9 @@ def _one_line(text: str) -> str:
 # --- the command -----------------------------------------------------------------------------
 
 
-class NotesFormat(StrEnum):
-    headings = "headings"
-    qa = "qa"
-    inline = "inline"
-
-
-def import_command(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="Markdown notes (.md), a table (.csv, .tsv, .txt) or an Anki package "
-            "(.apkg, .colpkg)."
-        ),
-    ],
-    deck: Annotated[
-        str | None,
-        typer.Option("--deck", help="Deck id (default: from the file name).", show_default=False),
-    ] = None,
-    notes_format: Annotated[
-        NotesFormat | None,
-        typer.Option(
-            "--format",
-            help="How the notes write cards: headings (### question), qa (Q:/A:) or "
-            "inline (question::answer); found by looking when not given.",
-            show_default=False,
-        ),
-    ] = None,
-    no_context: Annotated[
-        bool,
-        typer.Option("--no-context", help="Leave out the ## section above each question."),
-    ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Replace a deck file that no import made."),
-    ] = False,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store", help="Where an Anki package's reviews go (as for study).", show_default=False
-        ),
-    ] = None,
-    profile: Annotated[
-        str | None, typer.Option("--profile", help="Whose progress.", show_default=False)
-    ] = None,
-) -> None:
-    """Make a deck from notes, a table or an Anki package; importing again updates it,
-    keeping the progress of cards whose question was reworded."""
-    from flashcards.config import load_settings
-    from flashcards.text import plain
-
+def check_source(file: Path) -> str:
+    """The lower-case extension of a file to import; ``UsageError`` for a kind not
+    imported or a file that is not there."""
     suffix = file.suffix.lower()
     known = (*NOTES_SUFFIXES, *TABLE_SUFFIXES, *PACKAGE_SUFFIXES)
     if suffix not in known:
@@ -402,55 +351,39 @@ def import_command(
         )
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    settings = load_settings(store=store, profile=profile)
-    out = _console()
-    if suffix in PACKAGE_SUFFIXES:
-        if notes_format is not None or no_context:
-            raise UsageError("--format and --no-context are for Markdown notes")
-        _import_package(file, settings, dry_run=dry_run, force=force, deck=deck)
-        return
+    return suffix
+
+
+def import_notes(
+    settings: Settings,
+    file: Path,
+    *,
+    deck_id: str | None = None,
+    form: str | None = None,
+    context: bool = True,
+    dry_run: bool = False,
+    force: bool = False,
+) -> list[str]:
+    """Import a notes or table file (nothing written with ``dry_run``); the lines that
+    say what changed."""
     plan = plan_file_import(
-        settings,
-        file,
-        deck_id=deck,
-        form=notes_format.value if notes_format else None,
-        context=not no_context,
-        force=force,
+        settings, file, deck_id=deck_id, form=form, context=context, force=force
     )
     if not dry_run:
         write_plan(plan)
-    for line in plan_lines(plan, dry_run):
-        out.print(plain(line), soft_wrap=True)
+    return plan_lines(plan, dry_run)
 
 
-def _import_package(
-    file: Path, settings: Settings, *, dry_run: bool, force: bool, deck: str | None
-) -> None:
-    from flashcards.stores import StoreContext, open_store
-    from flashcards.text import plain
-
-    if deck is not None:
-        raise UsageError("--deck is for notes and tables: an Anki package names its own decks")
+def import_package_file(
+    file: Path, settings: Settings, store: Store, *, dry_run: bool, force: bool
+) -> tuple[list[str], list[str]]:
+    """Import an Anki package through :mod:`flashcards.ankipkg`: the report's lines
+    and its notices."""
     try:
         from flashcards.ankipkg import import_package
     except ImportError:
         raise UsageError(
             f"{file}: importing Anki packages is not available in this version"
         ) from None
-    store = open_store(settings.store_url, StoreContext(settings.home, settings.profile))
-    try:
-        report = import_package(file, settings, store, dry_run=dry_run, force=force)
-        out = _console()
-        for line in report.lines():
-            out.print(plain(line), soft_wrap=True)
-        err = _console(stderr=True)
-        for notice in [*report.notices, *store.notices]:
-            err.print(plain(notice, "yellow"), soft_wrap=True)
-    finally:
-        store.close()
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False, stderr=stderr)
+    report = import_package(file, settings, store, dry_run=dry_run, force=force)
+    return report.lines(), list(report.notices)

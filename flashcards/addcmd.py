@@ -20,6 +20,7 @@ from flashcards.errors import DeckError, UsageError
 
 if TYPE_CHECKING:
     from flashcards.config import Settings
+    from flashcards.model import Deck
 
 #: A deck id makes a file name: letters, digits, ``_``, ``.`` and ``-``.
 DECK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -71,6 +72,24 @@ def builtin_hint(place: DeckPlace, settings: Settings) -> UsageError:
     )
 
 
+def existing_deck(path: Path, data: bytes) -> Deck:
+    """A deck file a card may be added to, parsed; ``DeckError`` for a broken one,
+    ``UsageError`` for one made by ``flashcards import`` (the next import of its notes
+    would take the card out again)."""
+    from flashcards.decks import parse_deck
+    from flashcards.deckwrite import IMPORT_MARK, made_by_import
+
+    deck = parse_deck(path, data)
+    text = data.decode()
+    if made_by_import(text):
+        source = text.splitlines()[0].removeprefix(IMPORT_MARK)
+        raise UsageError(
+            f"{path} is made by `flashcards import` from {source}: add the card to those "
+            "notes and import them again (the next import would remove it from here)"
+        )
+    return deck
+
+
 def add_entry(settings: Settings, deck_id: str, entry: dict[str, Any]) -> Added:
     """Append ``entry`` (the fields of one ``cards:`` item) to deck ``deck_id``, giving it
     a fresh id unless it has one; a deck not found is created. The file is written
@@ -94,7 +113,7 @@ def add_entry(settings: Settings, deck_id: str, entry: dict[str, Any]) -> Added:
         before = place.path.read_bytes()
     except OSError as exc:
         raise DeckError(f"{place.path}: cannot read ({exc.strerror})") from None
-    deck = parse_deck(place.path, before)
+    deck = existing_deck(place.path, before)
     if "id" in entry:
         taken = {card.id.partition("/")[0] for card in deck.cards}
         if entry["id"] in taken:
@@ -267,10 +286,8 @@ def add_card(
         if place.builtin:
             raise builtin_hint(place, settings)  # before the learner writes anything
         if place.exists:
-            from flashcards.decks import parse_deck
-
             try:
-                parse_deck(place.path, place.path.read_bytes())  # a broken deck: say so first
+                existing_deck(place.path, place.path.read_bytes())  # say what is wrong first
             except OSError as exc:
                 raise DeckError(f"{place.path}: cannot read ({exc.strerror})") from None
         written, kept = write_in_editor(deck)

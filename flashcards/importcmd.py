@@ -71,7 +71,12 @@ def note_entries(notes: Notes, *, context: bool = True) -> list[dict[str, Any]]:
     entries = []
     for card in notes.cards:
         entry: dict[str, Any] = {
-            "question": with_context(card.section, card.question) if context else card.question,
+            # A reversed card asks its answer and expects the question: no section there.
+            "question": (
+                with_context(card.section, card.question)
+                if context and not card.reverse
+                else card.question
+            ),
             "answer": card.answer,
         }
         if card.tags:

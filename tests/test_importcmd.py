@@ -457,3 +457,41 @@ def test_bad_reimport_leaves_the_deck(
     assert result.exit_code == 1 and "net.md:17" in result.output
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["net.yaml"]
+
+
+def test_reversed_inline_cards_have_no_section_line(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "words.md"
+    notes.write_text("## Animals\nperro::dog\ncasa:::house\n")
+    ok(runner, "import", str(notes))
+    rows = {r["id"]: r for r in cards_json(runner, "words")}
+    assert [r["question"] for r in rows.values()] == ["*Animals*\nperro", "casa", "house"]
+
+
+def test_add_refuses_an_imported_deck(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "net.md"
+    notes.write_text(QA)
+    ok(runner, "import", str(notes))
+    path = isolated_home / "decks" / "net.yaml"
+    before = path.read_bytes()
+    result = run(runner, "add", "net", "-q", "Q?", "-a", "A")
+    assert result.exit_code == 1
+    assert "made by `flashcards import` from net.md" in result.output
+    assert path.read_bytes() == before
+
+
+def test_anki_packages_go_to_the_package_importer(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    package = tmp_path / "broken.apkg"
+    package.write_bytes(b"PK\x03\x04 not really a zip")
+    result = run(runner, "import", str(package))
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and str(package) in result.output
+    assert "Traceback" not in result.output
+    misused = run(runner, "import", str(package), "--format", "qa")
+    assert misused.exit_code == 1 and "are for notes and tables" in misused.output
+    assert not (isolated_home / "decks").exists()

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 
 from flashcards import fsutil
-from flashcards.model import BURY, FORGET, SUSPEND, Review
+from flashcards.model import BURY, FORGET, SUSPEND, UNBURY, UNSUSPEND, Review
 from flashcards.scheduling import replay, schedule
 from flashcards.stores import flags_of
 from flashcards.stores.jsonstore import LOG, PENDING, JsonStore, parse_log_line
@@ -506,6 +506,37 @@ def test_an_answer_survives_a_power_loss_once_recorded(
     review = _answer(store, "new", T0 + timedelta(hours=1))
     power.cut()
     assert review.id in {r.id for r in JsonStore(tmp_path).reviews()}
+
+
+@pytest.mark.parametrize("action", [SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET])
+def test_a_mark_and_its_undo_survive_a_power_loss_once_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    store = JsonStore(tmp_path)
+    answered = _answer(store, "c", T0)
+    before = answered.state
+    power = PowerLoss(tmp_path, monkeypatch)
+    made = Review(
+        f"{action}-1",
+        "d",
+        "c",
+        0,
+        T0 + timedelta(hours=1),
+        None,
+        int(before.state) if before else 0,
+        None if action == FORGET else before,
+        action=action,
+    )
+    store.record(made, before)
+    power.cut()
+    kept = JsonStore(tmp_path)
+    assert [r.action for r in kept.reviews()] == [None, action]
+    assert kept.flags() == flags_of(kept.reviews())
+    assert kept.load_states() == ({} if action == FORGET else {("d", "c"): before})
+    kept.undo(made, before)
+    power.cut()
+    assert [r.id for r in JsonStore(tmp_path).reviews()] == [answered.id]
+    assert JsonStore(tmp_path).flags() == {}
 
 
 def test_an_atomic_write_is_the_old_file_or_the_new_one(

@@ -32,6 +32,8 @@ PACKAGE_SUFFIXES = (".apkg", ".colpkg")
 #: against "What is Dynamoose?" included, 85 on the questions alone — 62 at most
 #: (``tests/test_importcmd.py::test_threshold_separates_rewordings``). 72 sits in the gap.
 MATCH_THRESHOLD = 72.0
+#: Card keys the notes never set: kept from the deck when a card is imported again.
+LEARNER_FLAGS = ("typed", "markdown")
 #: A section shown above a question: its first line, in italics.
 _CONTEXT = re.compile(r"\A\*([^*\n]+)\*\n(?=\S)")
 
@@ -137,7 +139,9 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
     for index, entry in enumerate(new):
         if index in matched:
             before = old[matched[index]]
-            after = {"id": before["id"], **entry}
+            # What the learner set on the card in the deck (notes cannot say it) stays.
+            kept = {key: before[key] for key in LEARNER_FLAGS if key in before}
+            after = {"id": before["id"], **kept, **entry}
             kind = Kind.same if _comparable(before) == _comparable(after) else Kind.changed
             changes.append(Change(kind, after["id"], before, after))
             continue
@@ -177,8 +181,9 @@ def deck_entries(path: Path, text: str) -> list[dict[str, Any]]:
         entry = {key: value for key, value in raw.items() if value != ""}
         if "id" not in entry:
             entry["id"] = card_id_from_question(str(entry.get("question", "")).strip())
-        if "reverse" in entry:
-            entry["reverse"] = str(entry["reverse"]).lower() == "true"
+        for flag in ("reverse", *LEARNER_FLAGS):
+            if flag in entry:
+                entry[flag] = str(entry[flag]).lower() == "true"
         entries.append(entry)
     return entries
 

@@ -495,3 +495,24 @@ def test_anki_packages_go_to_the_package_importer(
     misused = run(runner, "import", str(package), "--format", "qa")
     assert misused.exit_code == 1 and "are for notes and tables" in misused.output
     assert not (isolated_home / "decks").exists()
+
+
+def test_reimport_keeps_what_the_learner_set_in_the_deck(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "net.md"
+    notes.write_text(QA)
+    ok(runner, "import", str(notes))
+    path = isolated_home / "decks" / "net.yaml"
+    text = path.read_text().replace(
+        "cards:\n", "description: kept\noptions:\n  new_per_day: 3\ncards:\n", 1
+    )
+    text = text.replace("    answer: Datagrams\n", "    answer: Datagrams\n    typed: true\n")
+    path.write_text(text)
+    notes.write_text(QA.replace("What is UDP?", "What is UDP, then?"))
+    out = ok(runner, "import", str(notes)).stdout
+    assert "1 changed" in out
+    after = path.read_text()
+    assert "description: kept\noptions:\n  new_per_day: 3\n" in after
+    rows = {r["question"]: r for r in cards_json(runner, "net")}
+    assert rows["*Transport*\nWhat is UDP, then?"]["kind"] == "typed"

@@ -329,16 +329,20 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
     counts = {kind: sum(c.kind == kind for c in plan.changes) for kind in Kind}
     total = counts[Kind.added] + counts[Kind.changed] + counts[Kind.same]
     if plan.text is None:
-        summary = f"Deck {plan.deck_id} is up to date with {plan.source.name} ({total} cards)."
+        summary = f"Deck {plan.deck_id} is up to date with {plan.source.name} ({_cards(total)})."
     else:
         verb = "Would import" if dry_run else "Imported"
         summary = (
-            f"{verb} {plan.source.name} into deck {plan.deck_id} ({plan.name}): {total} cards, "
+            f"{verb} {plan.source.name} into deck {plan.deck_id} ({plan.name}): {_cards(total)}, "
             f"{counts[Kind.added]} added, {counts[Kind.changed]} changed, "
             f"{counts[Kind.removed]} removed -> {plan.path}"
             + (" (nothing written)" if dry_run else "")
         )
     return [*lines, summary]
+
+
+def _cards(count: int) -> str:
+    return "1 card" if count == 1 else f"{count} cards"
 
 
 def _one_line(text: str) -> str:

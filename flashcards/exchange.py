@@ -4,9 +4,10 @@ One JSON object a line: ``id``, ``deck``, ``card``, ``rating`` (1-4),
 ``reviewed_at`` (ISO 8601 with offset) and ``duration_ms`` (integer or null).
 A mark (a card suspended, unsuspended, buried, unburied or forgotten) has
 ``action`` (``suspend``, ``unsuspend``, ``bury``, ``unbury`` or ``forget``) and
-``rating`` 0; an answer has no ``action``. ``id`` is optional on import; a missing
-one is derived from the other fields so that importing the same file twice adds
-nothing.
+``rating`` 0; a cram answer (which never changes the schedule) has ``action``
+``cram`` and its rating 1-4; an answer has no ``action``. ``id`` is optional on
+import; a missing one is derived from the other fields so that importing the same
+file twice adds nothing.
 
 Both directions stream: ``ExportFile`` checks a whole file in one pass (keeping
 nothing but a count) and then yields its reviews as often as asked; ``write_export``
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flashcards.errors import UsageError
-from flashcards.model import ACTIONS, Review
+from flashcards.model import ACTIONS, CRAM, Review
 
 # The ids decks allow: a deck id is a file name; a card id is an entry's id (no spaces,
 # '/' or '#'), and for a card made from it, '/reverse' or '/c<number>' after it.
@@ -145,9 +146,11 @@ def parse_line(line: str, where: str) -> Review:
     action = data.get("action")
     if action is not None and (not isinstance(action, str) or action not in ACTIONS):
         raise UsageError(f"{where}: field `action` must be one of {', '.join(ACTIONS)}")
-    if action is not None and (rating != 0 or isinstance(rating, bool)):
+    # A cram answer has its rating and time, as an answer does.
+    mark = action is not None and action != CRAM
+    if mark and (rating != 0 or isinstance(rating, bool)):
         raise UsageError(f"{where}: field `rating` of a mark ({action}) must be 0, not {rating!r}")
-    if action is None and (rating not in (1, 2, 3, 4) or isinstance(rating, bool)):
+    if not mark and (rating not in (1, 2, 3, 4) or isinstance(rating, bool)):
         raise UsageError(f"{where}: field `rating` must be 1, 2, 3 or 4, not {rating!r}")
     try:
         reviewed_at = datetime.fromisoformat(str(data["reviewed_at"]))
@@ -166,7 +169,7 @@ def parse_line(line: str, where: str) -> Review:
         raise UsageError(
             f"{where}: field `duration_ms` must be a whole number of milliseconds or null"
         )
-    if action is not None and duration is not None:
+    if mark and duration is not None:
         raise UsageError(f"{where}: field `duration_ms` of a mark ({action}) must be null")
     review_id = data.get("id") or derived_id(deck, card, reviewed_at, rating, action)
     if not isinstance(review_id, str):

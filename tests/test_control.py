@@ -262,3 +262,31 @@ def test_leeches_are_tagged_and_listed(runner: CliRunner, decks: Path) -> None:
     assert set(rows(runner, "--tag", "leech")) == {"a"}
     assert not leeches["a"]["suspended"]  # leech_action: tag (Anki's default)
     assert json.loads(ok(runner, "stats", "--json", "--tag", "leech"))["total"]["cards"] == 1
+
+
+def test_cram_answers_travel_with_export_and_import(
+    runner: CliRunner, decks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(runner, "study", input="\n4\nq\n")
+    ok(runner, "study", "--cram", input="\n2\n\n3\nq\n")
+    before = ok(runner, "cards", "--json")
+    exported = tmp_path / "progress.jsonl"
+    ok(runner, "progress", "export", "--out", str(exported))
+    lines = [json.loads(line) for line in exported.read_text().splitlines()]
+    crammed = [line for line in lines if line.get("action") == "cram"]
+    assert [line["rating"] for line in crammed] == [2, 3]
+    monkeypatch.setenv("FLASHCARDS_HOME", str(tmp_path / "elsewhere"))
+    assert "Imported 3 reviews" in ok(runner, "progress", "import", str(exported))
+    assert instants(ok(runner, "cards", "--json")) == instants(before)
+    assert [line.get("action") for line in logged()] == [None, "cram", "cram"]
+
+
+def instants(listing: str) -> list[dict[str, Any]]:
+    """``cards --json`` rows with their times as moments (an import replays the states,
+    which may name the same moment in another offset)."""
+    rows = json.loads(listing)
+    for row in rows:
+        for field in ("due", "last_review"):
+            if row[field] is not None:
+                row[field] = datetime.fromisoformat(row[field])
+    return list(rows)

@@ -48,11 +48,6 @@ def html_to_markdown(text: str, image_source: Callable[[str], str] = lambda src:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def is_html(text: str) -> bool:
-    """Whether a field looks like HTML (a tag or an entity) rather than plain text."""
-    return bool(re.search(r"<[a-zA-Z/][^>]*>|&[#a-zA-Z0-9]+;", text))
-
-
 def markdown_to_html(text: str, markdown: bool, image_name: Callable[[str], str | None]) -> str:
     """A card side as an Anki field: Markdown rendered (CommonMark), or plain text
     escaped with its line breaks kept. ``image_name`` gives the media file name an image

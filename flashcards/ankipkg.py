@@ -96,7 +96,7 @@ class ImportReport:
             f"{self.reviews} reviews ({'would add' if self.dry_run else 'added'} {self.added}, "
             f"{already} already present); skipped {self.manual_skipped} manual reschedules "
             f"and {self.orphan_reviews} reviews of cards not in the package; "
-            f"{self.resets} resets kept (the card is new again, as in Anki); "
+            f"{self.resets} resets (the card made new again, as Anki did); "
             f"{self.suspended} suspended, {self.buried} buried."
         )
         return out

@@ -300,3 +300,15 @@ def test_a_narrow_terminal_keeps_buttons_and_counts_whole(tmp_path: Path) -> Non
     for name in ("1  Again 1m", "2  Hard 6m", "3  Good 10m", "4  Easy"):
         assert any(name in line for line in buttons), name
     assert all(cell_len(line) <= 32 for line in revealed)
+
+
+def test_the_keys_that_set_a_card_aside_fit_forty_columns(tmp_path: Path) -> None:
+    console, _ = study(tmp_path, ["answer"], ["space", "q"], width=40, height=30)
+    question, revealed = screens(console)[:2]
+    for screen in (question, revealed):
+        lines = screen.split("\nAnswered ")[0].rstrip("\n").splitlines()  # not the summary
+        assert all(cell_len(line) <= 40 for line in lines)
+        hints = " · ".join(line for line in lines if "·" in line and "Learning" not in line)
+        for hint in ("- bury", "@ suspend", "=/! with siblings", "f forget", "e edit", "u undo"):
+            assert hint in hints, hint
+        assert lines[-1].endswith("q quit")

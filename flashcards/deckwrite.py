@@ -128,8 +128,10 @@ def append_entry(path: Path, text: str, entry: Mapping[str, Any]) -> str:
             end -= 1  # block scalars end after their line breaks; add after the last text
         line_end = text.find("\n", end)
         at = len(text) if line_end < 0 else line_end + 1
-        before = text[:at] if text[:at].endswith("\n") else text[:at] + "\n"
-        new_text = before + render_entry(entry, cards.start_mark.column) + text[at:]
+        newline = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends
+        before = text[:at] if text[:at].endswith("\n") else text[:at] + newline
+        added = render_entry(entry, cards.start_mark.column).replace("\n", newline)
+        new_text = before + added + text[at:]
         if not _appended_only(path, old, new_text):
             new_text = None  # e.g. a `|+` block whose kept blank lines were its text
     if new_text is None:

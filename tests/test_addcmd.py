@@ -369,3 +369,25 @@ def test_write_is_atomic_and_create_only(tmp_path: Path, monkeypatch) -> None:
         )
     assert path.read_text() == COMMENTED
     assert os.listdir(tmp_path) == ["d.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_text"),
+    [
+        (
+            "name: W\r\ncards:\r\n- id: a\r\n  question: q\r\n  answer: a\r\n# end\r\n",
+            "- id: b\r\n  question: Q2\r\n  answer: A2\r\n",
+        ),
+        (
+            "name: W\ncards:\n  - id: a\n    question: q\n    answer: a  # no newline at the end",
+            "\n  - id: b\n    question: Q2\n    answer: A2\n",
+        ),
+    ],
+    ids=["crlf", "no-final-newline"],
+)
+def test_append_keeps_line_ends(tmp_path: Path, text: str, entry_text: str) -> None:
+    from flashcards.deckwrite import append_entry
+
+    path = tmp_path / "w.yaml"
+    new = append_entry(path, text, {"id": "b", "question": "Q2", "answer": "A2"})
+    assert new.replace(entry_text, "", 1) == text

@@ -175,6 +175,18 @@ class _Sections:
         return NoteCard(question, answer, line, self.section, tags, reverse)
 
 
+_QUOTED = re.compile(r"^\s{0,3}>")
+_QUOTE_MARK = re.compile(r"^\s{0,3}> ?")
+
+
+def _unquoted(lines: list[str]) -> list[str]:
+    """The answer under a quoted heading: when every line of it is quoted too (the
+    whole card is one quote), without the quote marks; otherwise as written."""
+    if all(_QUOTED.match(line) for line in lines if line.strip()):
+        return [_QUOTE_MARK.sub("", line, count=1) for line in lines]
+    return lines
+
+
 def _block(lines: list[str]) -> str:
     """Lines as one Markdown text: blank lines around it dropped, trailing spaces too."""
     return "\n".join(line.rstrip() for line in lines).strip("\n")
@@ -197,7 +209,7 @@ def _read_headings(path: Path, lines: list[str], code: set[int], notes: Notes) -
     def close() -> None:
         if question is None:
             return
-        answer = _block(body)
+        answer = _block(_unquoted(body) if _QUOTED.match(lines[question[1] - 1]) else body)
         if not answer:
             raise _no_answer(path, question[1], question[0])
         notes.cards.append(sections.card(question[0], answer, question[1]))

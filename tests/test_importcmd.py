@@ -516,3 +516,18 @@ def test_reimport_keeps_what_the_learner_set_in_the_deck(
     assert "description: kept\noptions:\n  new_per_day: 3\n" in after
     rows = {r["question"]: r for r in cards_json(runner, "net")}
     assert rows["*Transport*\nWhat is UDP, then?"]["kind"] == "typed"
+
+
+def test_a_quoted_card_is_read_without_its_quote_marks(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "quoted.md"
+    notes.write_text(
+        "> ### 1. All quoted?\n>\n> Yes, the answer too.\n>\n> - and a list\n\n"
+        "> ### 2. Answer outside?\n\n> a real quote\n\nthen text\n"
+    )
+    ok(runner, "import", str(notes))
+    assert [(c.question, c.answer) for c in deck_cards(isolated_home, "quoted")] == [
+        ("All quoted?", "Yes, the answer too.\n\n- and a list"),
+        ("Answer outside?", "> a real quote\n\nthen text"),
+    ]

@@ -68,7 +68,8 @@ def builtin_hint(place: DeckPlace, settings: Settings) -> UsageError:
     own = settings.home / "decks"
     return UsageError(
         f"{place.path.stem} is a built-in deck and is not changed; copy it into {own} "
-        f"under a new name (cp {place.path} {own}/my-{place.path.name}) and add cards there"
+        f"under a new name (cp {place.path} {own}/my-{place.path.name}) and add cards there, "
+        "or keep its name and set builtin_decks = false in config.toml"
     )
 
 

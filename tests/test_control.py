@@ -290,3 +290,18 @@ def instants(listing: str) -> list[dict[str, Any]]:
             if row[field] is not None:
                 row[field] = datetime.fromisoformat(row[field])
     return list(rows)
+
+
+def test_suspend_and_bury_survive_an_export_and_import(
+    runner: CliRunner, store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(runner, "suspend", "d/a")
+    ok(runner, "bury", "d/c")
+    exported = tmp_path / "progress.jsonl"
+    ok(runner, "progress", "export", "--out", str(exported))
+    monkeypatch.setenv("FLASHCARDS_HOME", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("FLASHCARDS_STORE", "json")
+    assert "Imported 2 reviews" in ok(runner, "progress", "import", str(exported))
+    by_id = rows(runner)
+    assert by_id["a"]["suspended"] and by_id["c"]["buried"] and not by_id["b"]["buried"]
+    assert "qa" not in shown(ok(runner, "study", input="\n3\n\n3\nq\n"))

@@ -196,7 +196,10 @@ SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET = "suspend", "unsuspend", "bury", "unbu
 #: A cram answer (Anki's filtered deck with rescheduling off): kept with its rating 1-4
 #: and passed through like a mark, so it never changes the card's schedule.
 CRAM = "cram"
-ACTIONS = (SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET, CRAM)
+#: The marks a store keeps with each card (its flags and the forgets): every action but
+#: cram answers, which may be many and say nothing about the card's flags.
+CARD_MARKS = (SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET)
+ACTIONS = (*CARD_MARKS, CRAM)
 
 
 class ReviewDict(TypedDict):

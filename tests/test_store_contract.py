@@ -23,6 +23,7 @@ from flashcards.days import study_date
 from flashcards.errors import ConflictError
 from flashcards.model import (
     BURY,
+    CRAM,
     FORGET,
     SUSPEND,
     UNBURY,
@@ -601,6 +602,36 @@ def test_an_imported_forget_is_replayed_in_time_order(store_factory: Factory) ->
     assert store.load_states() == expected
     assert store_factory().load_states() == expected
     assert store_factory().due_overview().keys() == expected.keys()
+
+
+def test_a_cram_answer_is_kept_and_undone_without_touching_state_flags_or_counts(
+    store_factory: Factory,
+) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "lima", None, 3, T0)
+    store.record(first, None)
+    suspend = mark("geo", "lima", first.state, SUSPEND, T0 + timedelta(minutes=1))
+    store.record(suspend, first.state)
+    crams = [
+        Review(
+            uuid.uuid4().hex, "geo", card, 1, T0 + timedelta(hours=n), 900, 1, state, action=CRAM
+        )
+        for n, (card, state) in enumerate([("lima", first.state), ("oslo", None)], start=1)
+    ]
+    for cram in crams:
+        store.record(cram, cram.state)
+    for view in (store, store_factory()):
+        assert view.load_states() == {("geo", "lima"): first.state}
+        assert view.flags() == {("geo", "lima"): Flags(suspended=True)}
+        assert totals(view.activity()) == [1, 1, 0, 0]
+        assert [r.action for r in view.reviews()] == [None, SUSPEND, CRAM, CRAM]
+    store.undo(crams[1], None)
+    store.undo(crams[0], first.state)
+    reopened = store_factory()
+    assert [r.id for r in reopened.reviews()] == [first.id, suspend.id]
+    assert reopened.flags() == {("geo", "lima"): Flags(suspended=True)}
+    assert reopened.load_states() == {("geo", "lima"): first.state}
 
 
 # -- DynamoDB only ------------------------------------------------------------------

@@ -48,6 +48,7 @@ from flashcards.days import study_date
 from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
 from flashcards.model import (
+    CARD_MARKS,
     NO_FLAGS,
     SLOT_SECONDS,
     CardState,
@@ -135,7 +136,7 @@ def _mark_of(review: Review) -> _Mark:
 
 def _with_mark(marks: tuple[_Mark, ...], review: Review) -> tuple[_Mark, ...]:
     """``marks`` with ``review``'s (if it is a mark not yet among them), in time order."""
-    if not review.is_mark or any(m.t == _t(review) for m in marks):
+    if review.action not in CARD_MARKS or any(m.t == _t(review) for m in marks):
         return marks
     return tuple(sorted((*marks, _mark_of(review)), key=lambda m: m.t))
 
@@ -402,7 +403,7 @@ class DynamoStore:
             fresh = {r.id: r for r in plus if r.id not in known}
             result = replay([r for _, r in log.reviews if _t(r) not in out] + [*fresh.values()])
             state, top, added = result.states.get(key), log.top, set()
-            marks = tuple(sorted(_mark_of(r) for r in result.reviews if r.is_mark))
+            marks = tuple(sorted(_mark_of(r) for r in result.reviews if r.action in CARD_MARKS))
             try:
                 for review in (r for r in result.reviews if r.id in fresh):
                     top += 1
@@ -845,7 +846,7 @@ def _undone(card: _Card, review: Review, restore: CardState | None) -> bool:
     from its marks too)."""
     if _t(review) in card.u:
         return True
-    if review.is_mark and any(m.t == _t(review) for m in card.marks):
+    if review.action in CARD_MARKS and any(m.t == _t(review) for m in card.marks):
         return False
     return card.state == restore
 

@@ -41,7 +41,7 @@ from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError
 from flashcards.exchange import YEARS, in_years
 from flashcards.model import (
-    ACTIONS,
+    CARD_MARKS,
     NO_FLAGS,
     CardState,
     DayStats,
@@ -627,6 +627,8 @@ class JsonStore:
         kept = marks.get(card, [])
         if "undo" in line:
             kept = [mark for mark in kept if mark.id != line["undo"]]
+        elif line["action"] not in CARD_MARKS:
+            return  # a cram answer: nothing to keep with the card
         elif entry.reviewed_at is not None and all(mark.id != line["id"] for mark in kept):
             at = entry.reviewed_at
             kept.insert(
@@ -1002,7 +1004,7 @@ def _marks_of(payload: Any) -> dict[str, list[Mark]] | None:
                 isinstance(card, str)
                 and kept
                 and all(
-                    isinstance(m.id, str) and m.action in ACTIONS and m.at.tzinfo is not None
+                    isinstance(m.id, str) and m.action in CARD_MARKS and m.at.tzinfo is not None
                     for m in kept
                 )
                 and all(a.at <= b.at for a, b in pairwise(kept))

@@ -93,6 +93,8 @@ class CramSession(StudySession):
     """A study session over every chosen card, whatever its due date; answers leave
     every card's state as it was."""
 
+    nothing_text = "No cards to cram: none is chosen, or every one is suspended or buried."
+
     def __init__(
         self,
         store: Store,

@@ -89,6 +89,9 @@ class Summary:
 class StudySession:
     """Study the named decks (all when none are named) against a store."""
 
+    #: What the screen says when the session has no card at all.
+    nothing_text = "Nothing due now."
+
     def __init__(
         self,
         store: Store,
@@ -198,8 +201,13 @@ class StudySession:
         return len(self.queue.held)
 
     def next_card(self, now: datetime) -> Card | None:
-        key = self.queue.next(now)
-        return self.card(key) if key else None
+        """The card to show now (``None``: nothing left). A card taken out of its deck
+        file by an edit during the session is skipped."""
+        while (key := self.queue.next(now)) is not None:
+            if any(card.id == key[1] for card in self.catalog.deck(key[0]).cards):
+                return self.card(key)
+            _take_off(self.queue, key)
+        return None
 
     def card(self, key: CardKey) -> Card:
         deck = self.catalog.deck(key[0])

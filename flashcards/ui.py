@@ -806,7 +806,7 @@ class StudyScreen:
             self.say(self.session.store.notices.pop(0))
 
     def _nothing_due(self) -> None:
-        self.console.print(Text("Nothing due now.", style="bold"))
+        self.console.print(Text(self.session.nothing_text, style="bold"))
         self._next_due_line()
 
     def _next_due_line(self) -> None:

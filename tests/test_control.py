@@ -305,3 +305,8 @@ def test_suspend_and_bury_survive_an_export_and_import(
     by_id = rows(runner)
     assert by_id["a"]["suspended"] and by_id["c"]["buried"] and not by_id["b"]["buried"]
     assert "qa" not in shown(ok(runner, "study", input="\n3\n\n3\nq\n"))
+
+
+def test_cram_with_nothing_chosen_says_so(runner: CliRunner, decks: Path) -> None:
+    out = ok(runner, "study", "--cram", "--tag", "nosuchtag", input="q\n")
+    assert "No cards to cram" in out and "Answered" not in out

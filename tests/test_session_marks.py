@@ -153,3 +153,15 @@ def test_a_lapse_short_of_the_threshold_is_not_a_leech(tmp_path: Path, open_: Op
     after = s.answer(s.card(("d", "a")), 1, NOW)
     assert after is not None and after.lapses == 7
     assert not s.leech and open_().flags() == {}
+
+
+def test_a_card_taken_out_of_its_deck_by_an_edit_is_skipped(tmp_path: Path, open_: Opener) -> None:
+    s = session(tmp_path, open_())
+    assert queued(s) == ["a", "b", "c"]
+    (tmp_path / "decks" / "d.yaml").write_text(
+        DECK.replace("  - {id: a, question: qa, answer: aa}\n", "")
+    )
+    s.reload_deck("d")
+    card = s.next_card(NOW)
+    assert card is not None and card.id == "b"
+    assert "a" not in queued(s)

@@ -21,7 +21,6 @@ SEPARATORS = {
     "pipe": "|",
     "colon": ":",
 }
-_BACKSLASH_BREAK = re.compile(r"\\\n")
 _HEADER = re.compile(r"^#([A-Za-z ]+):(.*)$")
 #: First rows that name the columns rather than hold a card.
 _COLUMN_NAMES = ({"question", "front", "q"}, {"answer", "back", "a"})
@@ -125,5 +124,4 @@ def _markdown(cell: str, html: bool) -> str:
         return cell.strip()
     from flashcards.htmltext import html_to_markdown
 
-    # A `<br>` may come back as a backslash hard break; in a deck a line break is one.
-    return _BACKSLASH_BREAK.sub("\n", html_to_markdown(cell)).strip()
+    return html_to_markdown(cell).strip()

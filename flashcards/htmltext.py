@@ -1,8 +1,8 @@
 """Card text between Anki's HTML fields and the Markdown of deck files.
 
 HTML to Markdown is ``markdownify`` (BeautifulSoup underneath): entities decoded,
-``&nbsp;`` as a plain space, ``<br>`` as a hard line break (two in a row as a new
-paragraph), lists as ``-`` / ``1.`` items, images pointed at the deck's media folder.
+``&nbsp;`` as a plain space, ``<br>`` as a line break (two in a row as a new
+paragraph: the screen shows a deck's line breaks as written, and so does the way back), lists as ``-`` / ``1.`` items, images pointed at the deck's media folder.
 Markdown to HTML is ``markdown-it`` (CommonMark, already here through rich). Anki's
 ``[sound:FILE]`` references are kept as they are written, in both directions.
 Both libraries are imported only when a package is read or written.
@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote
 SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _HARD_BREAKS = re.compile(r"(?:[ \t]*\\\n){2,}")
 _TRAILING_BREAK = re.compile(r"(?:\s*\\)+\s*$")
+_BACKSLASH_BREAK = re.compile(r"[ \t]*\\\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -44,6 +45,7 @@ def html_to_markdown(text: str, image_source: Callable[[str], str] = lambda src:
     converted = converted.replace("\xa0", " ")
     converted = _HARD_BREAKS.sub("\n\n", converted)
     converted = _TRAILING_BREAK.sub("", converted)
+    converted = _BACKSLASH_BREAK.sub("\n", converted)
     lines = [line.rstrip() for line in converted.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
@@ -56,7 +58,8 @@ def markdown_to_html(text: str, markdown: bool, image_name: Callable[[str], str 
         return html.escape(text).replace("\n", "<br>")
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark")
+    # A line break in a deck is shown as one, so it goes to Anki as ``<br>``.
+    parser = MarkdownIt("commonmark", {"breaks": True})
     tokens = parser.parse(text)
     for token in tokens:
         for child in token.children or []:

@@ -168,7 +168,7 @@ def test_every_note_type_html_media_and_tags(package: Package, isolated_home: Pa
         "basic",
         ("fr", "greeting"),
     )
-    assert basic.answer == "hello\\\nworld & a < b"  # <br> as a hard break, entities decoded
+    assert basic.answer == "hello\nworld & a < b"  # <br> a line break, entities decoded
     assert fr[ids[1]].answer == "cat ![](../media/lang-french/cat.jpg)"
     assert fr[f"{ids[1]}/reverse"].question == fr[ids[1]].answer
     assert (ge[f"{ids[2]}/c1"].kind, ge[f"{ids[2]}/c2"].question) == ("cloze", "Paris is in [...]")
@@ -361,3 +361,12 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         for name, data in members.items():
             archive.writestr(name, data)
     return path
+
+
+def test_line_breaks_go_to_anki_and_come_back_as_written() -> None:
+    from flashcards.htmltext import html_to_markdown, markdown_to_html
+
+    text = "first line\nsecond line\n\n- item\n- another\n  continued"
+    field = markdown_to_html(text, True, lambda _source: None)
+    assert "first line<br />" in field and "another<br />" in field
+    assert html_to_markdown(field) == text

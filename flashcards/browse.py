@@ -186,8 +186,11 @@ def card_rows(
 
 @dataclass(frozen=True)
 class HistoryRow:
+    """An answer with the state it led to, or a mark (suspend, bury, forget, a cram
+    answer...) with the card's state after it (``None`` once forgotten)."""
+
     review: Review
-    state: CardState
+    state: CardState | None
 
 
 def card_history(
@@ -195,13 +198,11 @@ def card_history(
     key: CardKey,
     scheduler: Callable[[str], SchedulerConfig] = lambda _deck: DEFAULT_CONFIG,
 ) -> list[HistoryRow]:
-    """The standing reviews of one card, oldest first, each with the state it led to
-    (recomputed by replay with the deck's ``scheduler``, so it matches the card's
-    current state)."""
+    """The standing reviews and marks of one card, oldest first, each with the state it
+    led to (recomputed by replay with the deck's ``scheduler``, so it matches the
+    card's current state). A card forgotten keeps its answers from before."""
     from flashcards.scheduling import replay
 
     mine = [r for r in reviews if r.key == key]
     replayed = replay(mine, config=scheduler)
-    return [
-        HistoryRow(r, r.state) for r in replayed.reviews if r.state is not None and not r.is_mark
-    ]
+    return [HistoryRow(r, r.state) for r in replayed.reviews]

@@ -571,8 +571,9 @@ def cards(
                         {
                             "reviewed_at": h.review.reviewed_at.isoformat(),
                             "rating": h.review.rating,
-                            "state": h.state.to_dict(),
+                            "state": h.state.to_dict() if h.state is not None else None,
                         }
+                        | ({"action": h.review.action} if h.review.action else {})
                         for h in history
                     ],
                 }

@@ -21,6 +21,7 @@ from flashcards.text import plain
 
 if TYPE_CHECKING:
     from flashcards.browse import CardRow, HistoryRow
+    from flashcards.model import Review
     from flashcards.reports import Charts
     from flashcards.stats import DeckStats
 
@@ -261,9 +262,14 @@ def card_detail(
     if not history:
         return Group(facts, Text(""), Text("No reviews yet."))
     dates = [f"{h.review.reviewed_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}" for h in history]
-    ratings = [RATING_NAMES[h.review.rating] for h in history]
-    intervals = [interval_label(h.state, h.review.reviewed_at) for h in history]
-    stabilities = [f"{h.state.stability:.2f}" for h in history]
+    ratings = [_history_rating(h.review) for h in history]
+    # a mark leaves the schedule as it was: only answers have an interval to show
+    shown = [None if h.review.is_mark else h.state for h in history]
+    intervals = [
+        "—" if s is None else interval_label(s, h.review.reviewed_at)
+        for h, s in zip(history, shown, strict=True)
+    ]
+    stabilities = ["—" if s is None else f"{s.stability:.2f}" for s in shown]
     log = _table(
         "Reviews",
         [
@@ -281,6 +287,25 @@ def card_detail(
         ]
         return Group(facts, _blocks("Reviews", records, width))
     return Group(facts, Text(""), log)
+
+
+#: How the history of a card names each mark.
+_MARK_NAMES = {
+    "suspend": "suspended",
+    "unsuspend": "unsuspended",
+    "bury": "buried",
+    "unbury": "unburied",
+    "forget": "forgotten: new",
+}
+
+
+def _history_rating(review: Review) -> str:
+    """``Good``; ``cram: Good`` for a cram answer; what a mark did (``suspended``)."""
+    if review.action is None:
+        return RATING_NAMES[review.rating]
+    if review.action == "cram":
+        return f"cram: {RATING_NAMES[review.rating]}"
+    return _MARK_NAMES.get(review.action, review.action)
 
 
 def charts_view(charts: Charts, width: int) -> RenderableType:

@@ -137,8 +137,8 @@ class Keys:
     @contextlib.contextmanager
     def released(self) -> Iterator[None]:
         """The terminal as the shell had it, for another program in the foreground (an
-        editor); single keys again afterwards, what was typed meanwhile dropped, and a
-        redraw asked for."""
+        editor); single keys again afterwards, what was typed meanwhile dropped (the
+        caller draws its screen afresh)."""
         if self._saved is None:
             yield
             return

@@ -145,7 +145,11 @@ def test_forget_makes_a_card_new_and_keeps_its_history(runner: CliRunner, store:
     assert "Forgot d/a." in ok(runner, "forget", "d/a")
     card = json.loads(ok(runner, "cards", "d/a", "--json"))
     assert card["state"] == "new" and card["reps"] == 0 and card["due"] is None
-    assert [review["rating"] for review in card["reviews"]] == [4]  # the log keeps it
+    # the log keeps the answer, and says when the card was forgotten
+    assert [(r["rating"], r.get("action")) for r in card["reviews"]] == [(4, None), (0, "forget")]
+    assert card["reviews"][0]["state"]["state"] == 2 and card["reviews"][1]["state"] is None
+    detail = ok(runner, "cards", "d/a")
+    assert "Easy" in detail and "forgotten: new" in detail
     assert [line.get("action") for line in logged()] == [None, "forget"]
     assert "qa" in shown(ok(runner, "study", input="\n3\nq\n", now=TOMORROW))
 
@@ -167,6 +171,8 @@ def test_cram_goes_through_every_card_and_leaves_every_schedule_alone(
     assert ok(runner, "cards", "--json") == before
     crammed = [line for line in logged() if line.get("action") == "cram"]
     assert len(crammed) == 5 and {line["rating"] for line in crammed} == {1, 2, 3}
+    history = ok(runner, "cards", "d/b")  # the card's history shows its cram answers
+    assert "cram: Again" in history and "cram: Hard" in history
     assert ok(runner, "cards", "--json", now=TOMORROW) == ok(
         runner, "cards", "--json", now=TOMORROW
     )

@@ -33,11 +33,12 @@ cards:
 Opener = Callable[[], Store]
 
 
-@pytest.fixture(params=["json", "moto"])
+@pytest.fixture(params=["json", "moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
 def open_(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Opener]:
-    """Opens the same store each time it is called (a restart)."""
+    """Opens the same store each time it is called (a restart): the JSON store, and
+    DynamoDB on moto in this process and on a real dynalite server."""
     mock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     url = "json"
     if request.param == "moto":
@@ -45,6 +46,9 @@ def open_(
 
         isolate_aws(monkeypatch, tmp_path, credentials=True)
         mock, url = mock_aws(), f"dynamodb://marks-{uuid.uuid4().hex[:10]}"
+    elif request.param == "dynalite":
+        isolate_aws(monkeypatch, tmp_path, credentials=False)
+        url = request.getfixturevalue("dynalite_server").url(f"marks-{uuid.uuid4().hex[:10]}")
     opened: list[Store] = []
 
     def opener() -> Store:

@@ -395,22 +395,35 @@ class StudySession:
         self.catalog.reload(deck_id)
 
     def next_due(self, now: datetime) -> datetime | None:
-        """When something will next be there to study in these decks."""
+        """When something will next be there to study in these decks (never a
+        suspended card; a buried one on the next study day)."""
         candidates: list[datetime] = []
         learning = self.queue.next_due()
         if learning is not None:
             candidates.append(learning)
-        later = [shows_from(e, now) for e in self.overview.values() if not is_due(e, now)]
+        later = [
+            shows_from(entry, now)
+            for key, entry in self.overview.items()
+            if not is_due(entry, now) and not self._suspended(key)
+        ]
         if later:
             candidates.append(min(later))
         tomorrow = next_day_start(now)
-        if self.queue.held or any(
-            (info.id, card) not in self.overview
-            for info in self.catalog.select(self.decks)
-            for card in info.card_ids
+        buried = any(flags.buried(now) for flags in self.flags.values())
+        if (
+            self.queue.held
+            or buried
+            or any(
+                (info.id, card) not in self.overview and not self._suspended((info.id, card))
+                for info in self.catalog.select(self.decks)
+                for card in info.card_ids
+            )
         ):
             candidates.append(tomorrow)
         return min(candidates, default=None)
+
+    def _suspended(self, key: CardKey) -> bool:
+        return self.flags.get(key, NO_FLAGS).suspended
 
 
 def _take_off(queue: SessionQueue, key: CardKey) -> None:

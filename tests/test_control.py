@@ -316,3 +316,12 @@ def test_suspend_and_bury_survive_an_export_and_import(
 def test_cram_with_nothing_chosen_says_so(runner: CliRunner, decks: Path) -> None:
     out = ok(runner, "study", "--cram", "--tag", "nosuchtag", input="q\n")
     assert "No cards to cram" in out and "Answered" not in out
+
+
+def test_with_every_card_suspended_nothing_is_ever_due(runner: CliRunner, decks: Path) -> None:
+    ok(runner, "suspend", "d/a", "d/b", "d/b/reverse", "d/c")
+    out = ok(runner, "study", input="q\n")
+    assert "Nothing due now." in out and "Next card due" not in out
+    ok(runner, "bury", "d/a")
+    ok(runner, "unsuspend", "d/a")
+    assert "Next card due in 18h 0m" in ok(runner, "study", input="q\n")  # when it is unburied

@@ -68,7 +68,9 @@ def test_a_mark_made_offline_counts_at_once_and_is_sent_next_time(open_: Opener)
     store.close()
 
     reopened = open_()
-    assert "sent 1 answer(s)" in reopened.notices[0]
+    assert reopened.notices == [
+        f"{reopened.location}: sent 0 answer(s) and 1 mark(s) kept from an earlier session"
+    ]
     assert card_marks(reopened) == [SUSPEND]
     assert reopened.flags() == {KEY: Flags(suspended=True)}
     assert open_().flags() == flags_of(open_().reviews()) == {KEY: Flags(True)}

@@ -744,6 +744,30 @@ def test_an_answer_takes_two_writes_and_no_reads(dynamo_factory: Factory) -> Non
     assert calls == ["PutItem", "PutItem"]  # the card item, then the review's tombstone
 
 
+def test_a_mark_takes_two_writes_and_flags_after_a_load_take_no_request(
+    dynamo_factory: Factory,
+) -> None:
+    first = answer("geo", "tirana", None, 3, T0)
+    earlier = dynamo_factory()
+    earlier.load_states()
+    earlier.record(first, None)
+    store = dynamo_factory()
+    assert isinstance(store, dynamo.DynamoStore)
+    assert store.load_states() == {("geo", "tirana"): first.state}  # as a session starts
+    calls: list[str] = []
+    store.client.meta.events.register(
+        "before-call.dynamodb", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+    )
+    suspend = mark("geo", "tirana", first.state, SUSPEND, T0 + timedelta(minutes=1))
+    store.record(suspend, first.state)
+    assert calls == ["PutItem", "PutItem"]  # the mark's slot, then the card item
+    calls.clear()
+    assert store.flags(["geo"]) == {("geo", "tirana"): Flags(suspended=True)}
+    assert calls == []  # the card items read by the load carry the marks
+    other = dynamo_factory()
+    assert other.flags() == {("geo", "tirana"): Flags(suspended=True)}  # loads first
+
+
 def test_module_import_does_not_import_boto3() -> None:
     import subprocess
     import sys

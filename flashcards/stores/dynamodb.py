@@ -245,7 +245,11 @@ class DynamoStore:
         self._keep(entry, review, review.state, restore)
 
     def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
-        self.load_states(decks)  # loads the decks' card items (or says it cannot)
+        # The card items read by the last load (and this store's writes since) carry the
+        # marks: a caller that has just loaded the states pays no second read for them.
+        wanted = set(self._decks) if decks is None else set(decks)
+        if not (self._listed and wanted <= self._loaded):
+            self.load_states(decks)  # loads the decks' card items (or says it cannot)
         marks = {
             key: card.marks
             for key, card in self._cards.items()
@@ -574,10 +578,12 @@ class DynamoStore:
         self._merge(sent, removes, hints)
         self.outbox.remove(entries)
         undos = len(undone - {r.id for r in adds})
-        extra = f" and {undos} undo(s)" if undos else ""
-        self.notices.append(
-            f"{self.location}: sent {len(sent)} answer(s){extra} kept from an earlier session"
-        )
+        marks = sum(1 for r in sent if r.is_mark)
+        what = [f"{len(sent) - marks} answer(s)"]
+        what += [f"{marks} mark(s)"] if marks else []  # suspend, bury, forget, ...
+        what += [f"{undos} undo(s)"] if undos else []
+        listed = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
+        self.notices.append(f"{self.location}: sent {listed} kept from an earlier session")
 
     # -- items ---------------------------------------------------------------
 

@@ -7,6 +7,7 @@ directly. All card text goes through ``safe_text``; nothing here is parsed as ma
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -74,9 +75,16 @@ def _cells(row: CardRow, now: datetime) -> list[str]:
     ]
 
 
+_CONTEXT_LINE = re.compile(r"\*[^*\s](?:[^*]*[^*\s])?\*")
+
+
 def _question(row: CardRow) -> str:
-    text = row.card.question.strip()
-    return safe_line(text.splitlines()[0] if text else "")
+    """The question's first line, passing over a context line above it (an italic line
+    such as the ``*Section*`` that ``flashcards import`` puts over a note's question)."""
+    lines = [line for line in row.card.question.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and _CONTEXT_LINE.fullmatch(lines[0].strip()):
+        lines = lines[1:]
+    return safe_line(lines[0] if lines else "")
 
 
 def card_lines(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:

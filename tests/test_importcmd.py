@@ -531,3 +531,12 @@ def test_a_quoted_card_is_read_without_its_quote_marks(
         ("All quoted?", "Yes, the answer too.\n\n- and a list"),
         ("Answer outside?", "> a real quote\n\nthen text"),
     ]
+
+
+def test_the_card_listing_shows_the_question_under_its_section_line(
+    runner: CliRunner, isolated_home: Path
+) -> None:
+    ok(runner, "import", str(NOTES))
+    listing = run(runner, "cards", "aws-api-dynamo-lambda").stdout
+    assert "What is Amazon API Gateway?" in listing
+    assert "AWS API Gateway Overview" not in listing

@@ -292,3 +292,18 @@ def test_forget_keeps_the_log_and_the_card_is_new_on_every_reading_path(
         assert view.load_states() == {} and view.due_overview() == {}
         assert [r.action for r in view.reviews()] == [None, None, FORGET]
         assert sum(t.reviews for t in view.activity()["d"].values()) == 2
+
+
+def test_stats_count_answers_not_marks(runner: CliRunner, isolated_home: Path) -> None:
+    store = JsonStore(isolated_home)
+    at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    answer(store, "dynamodb-what-is", 3, at, deck="aws-dynamodb")
+    for minutes, action in enumerate([SUSPEND, UNSUSPEND, BURY, FORGET], start=1):
+        mark(store, "dynamodb-what-is", action, at + timedelta(minutes=minutes), "aws-dynamodb")
+    store.close()
+    result = runner.invoke(app, ["stats", "--json"], env={"FLASHCARDS_NOW": NOW})
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    deck = next(d for d in stats["decks"] if d["id"] == "aws-dynamodb")
+    assert deck["reviews_today"] == 1 and stats["total"]["reviews_today"] == 1
+    assert deck["new"] == 3  # forgotten: new again (2 without the forget)

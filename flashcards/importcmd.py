@@ -200,6 +200,7 @@ class ImportPlan:
     created: bool
     changes: list[Change]
     text: str | None
+    reordered: bool = False
 
 
 def plan_file_import(
@@ -261,9 +262,17 @@ def plan_file_import(
     changes = plan_import(old, new)
     kept = [change.new for change in changes if change.new is not None]
     header = import_header(source.name)
+    # The deck follows the file's order (it is the order new cards are studied in).
+    old_ids, kept_ids = [e["id"] for e in old], [e["id"] for e in kept]
+    both = set(old_ids) & set(kept_ids)
+    reordered = [i for i in old_ids if i in both] != [i for i in kept_ids if i in both]
     if old_text is None:
         text: str | None = new_deck_text(name, kept, header=header)
-    elif all(c.kind == Kind.same for c in changes) and _same_name(old_text, name, header):
+    elif (
+        all(c.kind == Kind.same for c in changes)
+        and not reordered
+        and _same_name(old_text, name, header)
+    ):
         text = None
     else:
         from ruamel.yaml.comments import CommentedSeq
@@ -277,7 +286,7 @@ def plan_file_import(
         text = dump_document(document)
         if not made_by_import(text):
             text = header + text
-    return ImportPlan(source, deck_id, name, path, old_text is None, changes, text)
+    return ImportPlan(source, deck_id, name, path, old_text is None, changes, text, reordered)
 
 
 def _same_name(old_text: str, name: str, header: str) -> bool:
@@ -288,7 +297,12 @@ def _same_name(old_text: str, name: str, header: str) -> bool:
 
 
 def _id_from_name(stem: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")
+    """A deck id from a file name, as Anki deck names become ids: lower case, accents
+    dropped (``Überblick`` -> ``uberblick``), other runs of characters as ``-``."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_.]+", "-", folded.lower()).strip("-._")
     return slug or "notes"
 
 
@@ -335,7 +349,9 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
         summary = (
             f"{verb} {plan.source.name} into deck {plan.deck_id} ({plan.name}): {_cards(total)}, "
             f"{counts[Kind.added]} added, {counts[Kind.changed]} changed, "
-            f"{counts[Kind.removed]} removed -> {plan.path}"
+            f"{counts[Kind.removed]} removed"
+            + (", the rest in the file's new order" if plan.reordered else "")
+            + f" -> {plan.path}"
             + (" (nothing written)" if dry_run else "")
         )
     return [*lines, summary]

@@ -259,7 +259,7 @@ def test_anki_plain_text_export(runner: CliRunner, isolated_home: Path, tmp_path
         '"<ul><li>one</li><li>two</li></ul> list?"\t&lt;tag&gt; &amp; more\t\n'
     )
     ok(runner, "import", str(export))
-    cards = deck_cards(isolated_home, "Anki-deck")
+    cards = deck_cards(isolated_home, "anki-deck")
     assert [(c.question, c.answer, c.tags) for c in cards] == [
         ("**TLS** version?", "1.3\nsince 2018", ("net::tls", "crypto")),
         ("- one\n- two\n\nlist?", "<tag> & more", ()),
@@ -540,3 +540,26 @@ def test_the_card_listing_shows_the_question_under_its_section_line(
     listing = run(runner, "cards", "aws-api-dynamo-lambda").stdout
     assert "What is Amazon API Gateway?" in listing
     assert "AWS API Gateway Overview" not in listing
+
+
+def test_deck_id_from_a_file_name_with_spaces_capitals_and_accents(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "My Notes Überblick.md"
+    notes.write_text("### Why?\nBecause.\n", encoding="utf-8")
+    out = ok(runner, "import", str(notes)).stdout
+    assert "into deck my-notes-uberblick " in out
+    assert (isolated_home / "decks" / "my-notes-uberblick.yaml").is_file()
+
+
+def test_reimport_follows_the_new_order_of_the_notes(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "order.md"
+    notes.write_text("### One?\n1\n\n### Two?\n2\n\n### Three?\n3\n", encoding="utf-8")
+    ok(runner, "import", str(notes))
+    notes.write_text("### Three?\n3\n\n### One?\n1\n\n### Two?\n2\n", encoding="utf-8")
+    out = ok(runner, "import", str(notes)).stdout
+    assert "0 added, 0 changed, 0 removed, the rest in the file's new order" in out
+    assert [c.answer for c in deck_cards(isolated_home, "order")] == ["3", "1", "2"]
+    assert "up to date" in ok(runner, "import", str(notes)).stdout

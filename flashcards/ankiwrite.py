@@ -128,7 +128,10 @@ def entries_of(deck: Deck) -> list[_Entry]:
                 notetype, fields = "Basic (type in the answer)", (card.question, card.answer)
             else:
                 notetype, fields = "Basic", (card.question, card.answer)
-            tags = tuple(_TAG_SPACE.sub("_", tag) for tag in card.tags)
+            # Anki has no deck tags: the deck's own go on each of its notes.
+            tags = tuple(
+                dict.fromkeys(_TAG_SPACE.sub("_", tag) for tag in (*deck.tags, *card.tags))
+            )
             entry = entries[entry_id] = _Entry(
                 deck.id, entry_id, notetype, fields, tags, [], card.markdown
             )

@@ -1,7 +1,10 @@
 """Cards from a table: CSV, TSV or text with one card a row (question, answer, optional
 tags), including Anki's "Notes in Plain Text" export and its ``#key:value`` headers:
-``#separator:``, ``#html:``, ``#tags column:``, ``#columns:``, ``#deck:`` and the
-``#guid/notetype/deck column:`` columns, which are skipped.
+``#separator:``, ``#html:``, ``#tags column:``, ``#columns:``, ``#deck:``, a
+``#notetype column:`` (Anki's stock note types become card kinds: reversed, typed,
+cloze; others basic cards from their first two fields) and ``#guid/deck column:``
+columns, which are skipped. Without a note type column, a question holding
+``{{c1::...}}`` is a cloze text and the second column its extra.
 """
 
 from __future__ import annotations
@@ -24,6 +27,15 @@ SEPARATORS = {
 _HEADER = re.compile(r"^#([A-Za-z ]+):(.*)$")
 #: First rows that name the columns rather than hold a card.
 _COLUMN_NAMES = ({"question", "front", "q"}, {"answer", "back", "a"})
+#: Anki's stock note types by name (a copy made on import is ``NAME-xxxxx`` or ``NAME+``).
+REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
+    "Basic (and reversed card)",
+    "Basic (optional reversed card)",
+    "Basic (type in the answer)",
+    "Cloze",
+)
+_COPY_SUFFIX = re.compile(r"(?:-[0-9a-f]{5}|\+)$")
+_CLOZE_MARK = re.compile(r"\{\{c\d+::")
 
 
 def parse_table(path: Path, text: str) -> Notes:
@@ -40,6 +52,9 @@ def parse_table(path: Path, text: str) -> Notes:
         start += 1
     separator = _separator(path, headers, lines[start:])
     html = headers.get("html", "false").lower() == "true"
+    notetype_at = (
+        _column(path, headers, "notetype column") if "notetype column" in headers else None
+    )
     skipped = {
         _column(path, headers, key)
         for key in ("guid column", "notetype column", "deck column")
@@ -77,17 +92,50 @@ def parse_table(path: Path, text: str) -> Notes:
                     f"answer{' (is the separator right? add a #separator: line)' if len(row) == 1 else ''}"
                 )
             question, answer = (_markdown(cell, html) for cell in fields[:2])
-            if not question:
-                raise NotesError(f"{path}:{row_line}: the question is empty")
-            if not answer:
-                raise NotesError(f"{path}:{row_line}: the question {question[:60]!r} has no answer")
             tags = tuple(row[tags_at].split()) if tags_at is not None and tags_at < len(row) else ()
-            notes.cards.append(NoteCard(question, answer, row_line, tags=tags))
+            notetype = (
+                _COPY_SUFFIX.sub("", row[notetype_at].strip())
+                if notetype_at is not None and notetype_at < len(row)
+                else None
+            )
+            notes.cards.append(
+                _card(path, row_line, question, answer, fields[2:], notetype, html, tags)
+            )
     except csv.Error as exc:
         raise NotesError(f"{path}:{start + reader.line_num}: malformed row ({exc})") from None
     if not notes.cards:
         raise NotesError(f"{path}: no cards found (one card a row: question, answer, tags)")
     return notes
+
+
+def _card(
+    path: Path,
+    line: int,
+    question: str,
+    answer: str,
+    more: list[str],
+    notetype: str | None,
+    html: bool,
+    tags: tuple[str, ...],
+) -> NoteCard:
+    """One row's card, of the kind its note type (or, with none, its text) says."""
+    cloze = notetype == CLOZE if notetype is not None else bool(_CLOZE_MARK.search(question))
+    if not question:
+        raise NotesError(f"{path}:{line}: the {'cloze text' if cloze else 'question'} is empty")
+    if cloze:
+        from flashcards.cardkinds import ClozeError, parse_cloze
+
+        try:
+            parse_cloze(question)
+        except ClozeError as exc:
+            raise NotesError(f"{path}:{line}: the cloze text {exc}") from None
+        return NoteCard(question, answer, line, tags=tags, cloze=True)
+    if not answer:
+        raise NotesError(f"{path}:{line}: the question {question[:60]!r} has no answer")
+    reverse = notetype == REVERSED or (
+        notetype == OPTIONAL_REVERSED and bool(more and _markdown(more[0], html))
+    )
+    return NoteCard(question, answer, line, tags=tags, reverse=reverse, typed=notetype == TYPED)
 
 
 def _separator(path: Path, headers: dict[str, str], rows: list[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flashcards.errors import UsageError
-from flashcards.model import CLOZE, Deck, note_of
+from flashcards.model import Deck, note_of
 
 if TYPE_CHECKING:
     from flashcards.catalog import Catalog
@@ -27,24 +27,18 @@ FORMATS = (".apkg", ".csv")
 
 
 def csv_bytes(decks: Iterable[Deck]) -> bytes:
-    """One row per deck entry (a reversed entry once, a cloze entry once): question,
-    answer, tags separated by spaces; under ``#separator``, ``#html`` and
-    ``#tags column`` headers."""
+    """One row per deck entry (a reversed entry once, a cloze entry once) as Anki's
+    "Notes in Plain Text": note type, deck name, question (or cloze text), answer (or
+    extra), tags separated by spaces (the deck's own too), under Anki's ``#`` headers
+    so that Anki and ``flashcards import`` read each row as the same kind of card."""
+    from flashcards.ankiwrite import entries_of
+
     out = io.StringIO()
-    out.write("#separator:comma\n#html:false\n#tags column:3\n")
+    out.write("#separator:comma\n#html:false\n#notetype column:1\n#deck column:2\n#tags column:5\n")
     writer = csv.writer(out, lineterminator="\n")
     for deck in decks:
-        seen: set[str] = set()
-        for card in deck.cards:
-            entry = note_of(card.id)
-            if entry in seen:
-                continue
-            seen.add(entry)
-            if card.template == CLOZE:
-                front, back = card.text, card.extra
-            else:
-                front, back = card.question, card.answer
-            writer.writerow([front, back, " ".join(tag.replace(" ", "_") for tag in card.tags)])
+        for entry in entries_of(deck):
+            writer.writerow([entry.notetype, deck.name, *entry.fields, " ".join(entry.tags)])
     return out.getvalue().encode("utf-8")
 
 

@@ -72,7 +72,15 @@ def note_entries(notes: Notes, *, context: bool = True) -> list[dict[str, Any]]:
     """The deck entries (without ids) for the cards of a notes or table file."""
     entries = []
     for card in notes.cards:
-        entry: dict[str, Any] = {
+        if card.cloze:
+            entry: dict[str, Any] = {"cloze": card.question}
+            if card.answer:
+                entry["extra"] = card.answer
+            if card.tags:
+                entry["tags"] = list(card.tags)
+            entries.append(entry)
+            continue
+        entry = {
             # A reversed card asks its answer and expects the question: no section there.
             "question": (
                 with_context(card.section, card.question)
@@ -85,6 +93,8 @@ def note_entries(notes: Notes, *, context: bool = True) -> list[dict[str, Any]]:
             entry["tags"] = list(card.tags)
         if card.reverse:
             entry["reverse"] = True
+        if card.typed:
+            entry["typed"] = True
         entries.append(entry)
     return entries
 
@@ -93,13 +103,22 @@ def similarity(old: dict[str, Any], new: dict[str, Any]) -> float:
     """How alike two entries are, 0-100 (see :data:`MATCH_THRESHOLD`)."""
     from rapidfuzz import fuzz, utils
 
-    def score(field: str) -> float:
-        a, b = str(old.get(field, "")), str(new.get(field, ""))
-        if field == "question":
-            a, b = without_context(a), without_context(b)
+    def score(a: str, b: str) -> float:
         return float(fuzz.token_sort_ratio(a, b, processor=utils.default_process))
 
-    return (score("question") + score("answer")) / 2
+    return (score(asked(old), asked(new)) + score(told(old), told(new))) / 2
+
+
+def asked(entry: dict[str, Any]) -> str:
+    """An entry's question without its section line, or its cloze text."""
+    if "cloze" in entry:
+        return str(entry["cloze"])
+    return without_context(str(entry.get("question", "")))
+
+
+def told(entry: dict[str, Any]) -> str:
+    """An entry's answer, or a cloze entry's extra."""
+    return str(entry.get("answer", entry.get("extra", "")))
 
 
 def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
@@ -113,9 +132,9 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
     free = set(range(len(old)))
     by_question: dict[str, list[int]] = {}
     for index, entry in enumerate(old):
-        by_question.setdefault(without_context(str(entry.get("question", ""))), []).append(index)
+        by_question.setdefault(asked(entry), []).append(index)
     for index, entry in enumerate(new):
-        same = by_question.get(without_context(entry["question"]), [])
+        same = by_question.get(asked(entry), [])
         if same:
             matched[index] = same.pop(0)
             free.discard(matched[index])
@@ -145,7 +164,7 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
             kind = Kind.same if _comparable(before) == _comparable(after) else Kind.changed
             changes.append(Change(kind, after["id"], before, after))
             continue
-        base = card_id_from_question(without_context(entry["question"]))
+        base = card_id_from_question(asked(entry))
         card_id, number = base, 2
         while card_id in taken:
             card_id, number = f"{base}-{number}", number + 1
@@ -156,7 +175,7 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
 
 
 def _comparable(entry: dict[str, Any]) -> dict[str, Any]:
-    keys = ("question", "answer", "tags", "reverse")
+    keys = ("question", "answer", "cloze", "extra", "tags", "reverse", "typed")
     return {
         key: [str(t) for t in entry[key]] if key == "tags" else str(entry[key]).strip()
         for key in keys
@@ -320,24 +339,23 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
     lines = []
     for change in plan.changes:
         if change.kind == Kind.added and change.new is not None:
-            lines.append(f"  added    {change.id}: {_one_line(change.new['question'])}")
+            lines.append(f"  added    {change.id}: {_one_line(asked(change.new))}")
         elif change.kind == Kind.changed and change.old is not None and change.new is not None:
-            before, after = change.old.get("question", ""), change.new["question"]
-            if without_context(str(before)) != without_context(after):
+            before, after = asked(change.old), asked(change.new)
+            if before != after:
                 lines.append(
                     f"  changed  {change.id}: {_one_line(str(before))} -> {_one_line(after)}"
                 )
             else:
                 what = (
                     "answer"
-                    if _comparable(change.old).get("answer")
-                    != _comparable(change.new).get("answer")
-                    else "section, tags or direction"
+                    if told(change.old).strip() != told(change.new).strip()
+                    else "section, tags, direction or kind"
                 )
                 lines.append(f"  changed  {change.id}: {_one_line(after)} ({what})")
         elif change.kind == Kind.removed and change.old is not None:
             lines.append(
-                f"  removed  {change.id}: {_one_line(str(change.old.get('question', '')))} "
+                f"  removed  {change.id}: {_one_line(asked(change.old))} "
                 "(its reviews stay in the log)"
             )
     counts = {kind: sum(c.kind == kind for c in plan.changes) for kind in Kind}

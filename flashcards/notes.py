@@ -43,7 +43,9 @@ class NotesError(UsageError):
 @dataclass(frozen=True)
 class NoteCard:
     """One card found in a notes file: its question and answer as Markdown, the line
-    its question starts on, its section (``##``) and tags, and whether it is reversed."""
+    its question starts on, its section (``##``) and tags, whether it is reversed or
+    typed, and whether it is a cloze text (``question``) with an optional extra
+    (``answer``)."""
 
     question: str
     answer: str
@@ -51,6 +53,8 @@ class NoteCard:
     section: str = ""
     tags: tuple[str, ...] = ()
     reverse: bool = False
+    typed: bool = False
+    cloze: bool = False
 
 
 @dataclass

@@ -240,20 +240,75 @@ def test_round_trip_through_anki_loses_no_card_and_no_review(
         assert store.flags()[("spanish", "tener")].suspended
 
 
-def test_csv_has_question_answer_and_tags_per_entry(
+def test_csv_has_note_type_deck_question_answer_and_tags_per_entry(
     learner: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
     out = tmp_path / "out.csv"
     _export(runner, "spanish", "code", "--to", str(out))
     lines = out.read_text().splitlines(keepends=True)
-    assert lines[:3] == ["#separator:comma\n", "#html:false\n", "#tags column:3\n"]
-    rows = list(csv.reader(lines[3:]))
+    assert lines[:5] == [
+        "#separator:comma\n",
+        "#html:false\n",
+        "#notetype column:1\n",
+        "#deck column:2\n",
+        "#tags column:5\n",
+    ]
+    rows = list(csv.reader(lines[5:]))
     assert rows == [
-        ["to be (*permanent*)", "ser", "verb irregular"],
-        ["to have", "tener", ""],
-        ["{{c1::Yo}} {{c2::soy}} estudiante", "I am a student", ""],
-        ["What is this? ![](../media/spanish/gato.png)", "un gato", ""],
-        ["a < b && c", "true\nwhen both hold", ""],
+        [
+            "Basic (and reversed card)",
+            "Spanish verbs",
+            "to be (*permanent*)",
+            "ser",
+            "verb irregular",
+        ],
+        ["Basic (type in the answer)", "Spanish verbs", "to have", "tener", ""],
+        ["Cloze", "Spanish verbs", "{{c1::Yo}} {{c2::soy}} estudiante", "I am a student", ""],
+        ["Basic", "Spanish verbs", "What is this? ![](../media/spanish/gato.png)", "un gato", ""],
+        ["Basic", "Code", "a < b && c", "true\nwhen both hold", ""],
+    ]
+
+
+def test_csv_comes_back_with_the_same_card_kinds(
+    learner: Path, tmp_path: Path, runner: CliRunner, isolated_home: Path
+) -> None:
+    out = tmp_path / "spanish.csv"
+    _export(runner, "spanish", "--to", str(out))
+    result = runner.invoke(app, ["import", str(out), "--deck", "back"])
+    assert result.exit_code == 0, result.output
+    imported = {"FLASHCARDS_DECKS": str(isolated_home / "decks")}
+    listed = runner.invoke(app, ["cards", "back", "--json"], env=imported)
+    kinds = Counter(row["kind"] for row in json.loads(listed.stdout))
+    original = runner.invoke(app, ["cards", "spanish", "--json"])
+    assert kinds == Counter(row["kind"] for row in json.loads(original.stdout))
+    assert sum(kinds.values()) == 6  # ser both ways, tener, yo/c1, yo/c2, pic
+
+
+def test_anki_reads_the_csv_as_the_same_note_types_decks_and_tags(
+    learner: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    from anki.collection import ImportCsvRequest
+
+    (learner / "spanish.yaml").write_text(SPANISH.replace("cards:", "tags: [es]\ncards:"))
+    out = tmp_path / "out.csv"
+    _export(runner, "spanish", "--to", str(out))
+    (tmp_path / "anki").mkdir()
+    col = open_collection(tmp_path / "anki" / "collection.anki2")
+    try:
+        metadata = col.get_csv_metadata(path=str(out), delimiter=None)
+        col.import_csv(ImportCsvRequest(path=str(out), metadata=metadata))
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        got = sorted(
+            (n.note_type()["name"], col.decks.name(n.cards()[0].did), len(n.cards()), n.tags)
+            for n in notes
+        )
+    finally:
+        col.close()
+    assert got == [
+        ("Basic", "Spanish verbs", 1, ["es"]),
+        ("Basic (and reversed card)", "Spanish verbs", 2, ["es", "irregular", "verb"]),
+        ("Basic (type in the answer)", "Spanish verbs", 1, ["es"]),
+        ("Cloze", "Spanish verbs", 2, ["es"]),
     ]
 
 

@@ -563,3 +563,73 @@ def test_reimport_follows_the_new_order_of_the_notes(
     assert "0 added, 0 changed, 0 removed, the rest in the file's new order" in out
     assert [c.answer for c in deck_cards(isolated_home, "order")] == ["3", "1", "2"]
     assert "up to date" in ok(runner, "import", str(notes)).stdout
+
+
+@pytest.mark.parametrize("html", [True, False])
+def test_anki_notes_in_plain_text_of_every_stock_note_type(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path, html: bool
+) -> None:
+    # Written by Anki's own exporter, with every column it can add.
+    from ankibuild import AnkiNote, add_notes, open_collection
+
+    (tmp_path / "anki").mkdir()
+    col = open_collection(tmp_path / "anki" / "collection.anki2")
+    notes = [
+        AnkiNote(
+            "Basic", ["What is <b>TLS</b>?", "Transport&nbsp;Layer<br>Security"], tags=["net"]
+        ),
+        AnkiNote("Basic (and reversed card)", ["chien", "dog"], deck="French::Words"),
+        AnkiNote("Cloze", ["{{c1::Paris}} is the capital of {{c2::France}}", ""]),
+        AnkiNote("Basic (type in the answer)", ["2+2?", "4"]),
+        AnkiNote("Basic (optional reversed card)", ["un", "one", "y"]),
+        AnkiNote("Basic (optional reversed card)", ["deux", "two", ""]),
+    ]
+    add_notes(col, notes, {})
+    export = tmp_path / "Anki notes.txt"
+    try:
+        col.export_note_csv(
+            out_path=str(export),
+            limit=None,
+            with_html=html,
+            with_tags=True,
+            with_deck=True,
+            with_notetype=True,
+            with_guid=True,
+        )
+    finally:
+        col.close()
+    ok(runner, "import", str(export))
+    path = isolated_home / "decks" / "anki-notes.yaml"
+    deck = parse_deck(path, path.read_bytes())
+    got = {
+        (c.question if c.template != "cloze" else c.text, c.template, c.typed) for c in deck.cards
+    }
+    assert len(deck.cards) == 9  # 1 + 2 + 2 cloze + 1 + 2 + 1
+    assert ("2+2?", "basic", True) in got
+    assert ("dog", "reverse", False) in got and ("one", "reverse", False) in got
+    assert ("two", "reverse", False) not in got
+    clozes = [c for c in deck.cards if c.template == "cloze"]
+    assert [c.cloze for c in clozes] == [1, 2]
+    first = deck.cards[0]
+    assert (first.answer, first.tags) == (
+        ("Transport Layer\nSecurity" if html else "Transport Layer Security"),
+        ("net",),
+    )
+
+
+def test_a_cloze_row_in_a_table_without_note_types(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("{{c1::Rome}} is in {{c2::Italy}},,geo\nplain?,yes,\n", encoding="utf-8")
+    ok(runner, "import", str(table))
+    cards = deck_cards(isolated_home, "t")
+    assert [(c.template, c.cloze) for c in cards] == [("cloze", 1), ("cloze", 2), ("basic", 0)]
+    assert cards[0].tags == ("geo",)
+    before = (isolated_home / "decks" / "t.yaml").read_bytes()
+    table.write_text("#notetype column:1\nCloze,no deletion here,\n", encoding="utf-8")
+    result = run(runner, "import", str(table))
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith(f"error: {table}:2: the cloze text has no cloze")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (isolated_home / "decks" / "t.yaml").read_bytes() == before

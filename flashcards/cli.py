@@ -405,7 +405,8 @@ def list_decks(
     try:
         now, overview = clock.now(), progress.due_overview()
         buried = buried_cards(catalog, progress, overview, now, settings.deck_options(catalog))
-        rows = deck_rows(catalog, overview, now, buried)
+        # After due_overview the flags cost no second read of the store.
+        rows = deck_rows(catalog, overview, now, buried, progress.flags())
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         else:

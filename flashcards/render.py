@@ -151,6 +151,7 @@ def deck_table(rows: list[dict[str, object]], width: int = 80) -> RenderableType
         ("Due", "due"),
         ("Learning", "learning"),
         ("Buried", "buried"),
+        ("Suspended", "suspended"),
     )
     ids = [plain(str(r["id"]), "bold", one_line=True) for r in rows]
     names = [plain(str(r["name"]), one_line=True) for r in rows]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.due import DueEntry, is_due
-from flashcards.model import CARD_PART, REVIEW
+from flashcards.model import CARD_PART, REVIEW, Flags
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
@@ -53,19 +53,28 @@ def deck_rows(
     overview: Mapping[CardKey, DueEntry],
     now: datetime,
     buried: Collection[CardKey] = (),
+    flags: Mapping[CardKey, Flags] | None = None,
 ) -> list[dict[str, object]]:
-    """One row per deck: id, name, cards, new, due (now), learning, buried, path.
-    ``overview`` is ``Store.due_overview``; a buried card (``buried_cards``) is counted
-    as buried only, neither new nor due."""
+    """One row per deck: id, name, cards, new, due (now), learning, buried, suspended,
+    path. ``overview`` is ``Store.due_overview``; ``flags`` is ``Store.flags``. A card
+    set aside is counted where it is set aside only, neither new, due nor learning (as
+    Anki's deck list leaves it out): suspended (a mark), else buried (by a mark today,
+    or until tomorrow because a sibling was answered today, see ``buried_cards``)."""
+    flags = flags or {}
     rows: list[dict[str, object]] = []
     for info in catalog.infos:
-        new = due = learning = hidden = 0
+        new = due = learning = hidden = suspended = 0
         for card in info.card_ids:
-            entry = overview.get((info.id, card))
-            if (info.id, card) in buried:
+            key = (info.id, card)
+            mark = flags.get(key)
+            if mark is not None and mark.suspended:
+                suspended += 1
+                continue
+            if key in buried or (mark is not None and mark.buried(now)):
                 hidden += 1
-                learning += entry is not None and entry.state != REVIEW
-            elif entry is None:
+                continue
+            entry = overview.get(key)
+            if entry is None:
                 new += 1
             else:
                 learning += entry.state != REVIEW
@@ -79,6 +88,7 @@ def deck_rows(
                 "due": due,
                 "learning": learning,
                 "buried": hidden,
+                "suspended": suspended,
                 "path": info.path,
             }
         )

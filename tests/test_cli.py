@@ -39,6 +39,7 @@ def test_list_decks_json_shows_the_builtin_decks(runner: CliRunner) -> None:
         "due": 0,
         "learning": 0,
         "buried": 0,
+        "suspended": 0,
         "path": "",
     }
     assert rows["dynamoose"]["path"].endswith("dynamoose.yaml")

@@ -325,3 +325,30 @@ def test_with_every_card_suspended_nothing_is_ever_due(runner: CliRunner, decks:
     ok(runner, "bury", "d/a")
     ok(runner, "unsuspend", "d/a")
     assert "Next card due in 18h 0m" in ok(runner, "study", input="q\n")  # when it is unburied
+
+
+def test_list_decks_counts_cards_set_aside_apart_from_new_and_due(
+    runner: CliRunner, store: str
+) -> None:
+    def deck_row(now: str = NOW) -> dict[str, Any]:
+        (row,) = [r for r in json.loads(ok(runner, "list-decks", "--json", now=now))]
+        return dict(row)
+
+    before = deck_row()
+    assert (before["new"], before["buried"], before["suspended"]) == (4, 0, 0)
+    ok(runner, "suspend", "d/a")
+    ok(runner, "bury", "d/c")
+    row = deck_row()
+    assert (row["cards"], row["new"], row["buried"], row["suspended"]) == (4, 2, 1, 1)
+    # a review card due today, then suspended: neither due nor learning any more
+    ok(runner, "study", input="\n4\nq\n")  # Easy on b: a review card
+    ok(runner, "suspend", "d/b")
+    later = "2026-12-30T10:00:00+01:00"  # long after b's interval; c's bury is over
+    row = deck_row(now=later)
+    assert (row["new"], row["due"], row["learning"]) == (2, 0, 0)
+    assert (row["buried"], row["suspended"]) == (0, 2)
+    ok(runner, "unsuspend", "d/b", now=later)
+    row = deck_row(now=later)
+    assert (row["due"], row["suspended"]) == (1, 1)
+    table = ok(runner, "list-decks", now=later)
+    assert "Suspended" in table or "suspended 1" in table

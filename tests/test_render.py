@@ -132,8 +132,9 @@ def test_list_decks_shows_every_deck_whole(
     rows = json.loads(run(runner, "list-decks", "--json", *decks).stdout)
     for row in rows:
         text = record(lines, row["id"])
-        expected = [str(row[key]) for key in ("cards", "new", "due", "learning", "buried")]
-        assert numbers(text)[:5] == expected, row["id"]  # then the source's path
+        keys = ("cards", "new", "due", "learning", "buried", "suspended")
+        expected = [str(row[key]) for key in keys]
+        assert numbers(text)[:6] == expected, row["id"]  # then the source's path
         words = text.split()
         assert all(word in words for word in row["name"].split()), row["id"]
     # markup in a deck name is shown as written, never obeyed
@@ -141,7 +142,9 @@ def test_list_decks_shows_every_deck_whole(
     if columns == 80:
         header = next(line for line in lines if line.startswith("Deck "))
         # the paths of the files are too long to stand beside the numbers: listed below
-        assert header.split() == ["Deck", "Name", "Cards", "New", "Due", "Learning", "Buried"]
+        assert header.split() == [
+            *("Deck", "Name", "Cards", "New", "Due", "Learning", "Buried", "Suspended")
+        ]
         assert "Source" in lines
         for row in rows:
             assert any(line.startswith(row["id"]) and "built-in" in line for line in lines) or (
@@ -173,6 +176,7 @@ def test_a_table_too_wide_for_the_terminal_becomes_blocks_not_fragments() -> Non
             "due": 8,
             "learning": 9,
             "buried": 4,
+            "suspended": 5,
             "path": "/x/d.yaml",
         }
     ]
@@ -183,6 +187,7 @@ def test_a_table_too_wide_for_the_terminal_becomes_blocks_not_fragments() -> Non
         assert "123456" in out and all(cell_len(line) <= width for line in out.splitlines())
         assert ("Learning" in out) or ("learning 9" in out)
         assert ("Buried" in out) or ("buried 4" in out)
+        assert ("Suspended" in out) or ("suspended 5" in out)
 
 
 def test_control_sequences_in_a_deck_file_name_are_shown_not_sent(

@@ -321,8 +321,10 @@ NO_FLAGS = Flags()
 
 
 def flags_after(flags: Flags, action: str, reviewed_at: datetime) -> Flags:
-    """The flags a card has after a mark made at ``reviewed_at`` (forget leaves them:
-    a card set aside stays aside when reset)."""
+    """The flags a card has after a mark made at ``reviewed_at``. A forget clears them,
+    as Anki's reset does: the card goes back among the new cards, neither suspended nor
+    buried (taking the forget back brings back what it cleared, as the marks before it
+    still stand)."""
     if action == SUSPEND:
         return Flags(True, flags.buried_on)
     if action == UNSUSPEND:
@@ -331,6 +333,8 @@ def flags_after(flags: Flags, action: str, reviewed_at: datetime) -> Flags:
         return Flags(flags.suspended, study_date(reviewed_at))
     if action == UNBURY:
         return Flags(flags.suspended, None)
+    if action == FORGET:
+        return NO_FLAGS
     return flags
 
 

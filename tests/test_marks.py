@@ -307,3 +307,35 @@ def test_stats_count_answers_not_marks(runner: CliRunner, isolated_home: Path) -
     deck = next(d for d in stats["decks"] if d["id"] == "aws-dynamodb")
     assert deck["reviews_today"] == 1 and stats["total"]["reviews_today"] == 1
     assert deck["new"] == 3  # forgotten: new again (2 without the forget)
+
+
+def test_a_forget_clears_suspend_and_bury_through_check_and_a_round_trip(
+    runner: CliRunner, deck_folder: Path, isolated_home: Path, tmp_path: Path
+) -> None:
+    (deck_folder / "d.yaml").write_text("name: D\ncards:\n  - {id: c1, question: q, answer: a}\n")
+    store = JsonStore(isolated_home)
+    first = answer(store, "c1", 3, T0)
+    mark(store, "c1", SUSPEND, T0 + timedelta(hours=1))
+    mark(store, "c1", BURY, T0 + timedelta(hours=2))
+    forget = mark(store, "c1", FORGET, T0 + timedelta(hours=3))
+    store.compact()
+    env = {"FLASHCARDS_NOW": NOW}
+    result = runner.invoke(app, ["check", "--decks", str(deck_folder), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["findings"] == []
+    for view in (JsonStore(isolated_home), JsonStore(isolated_home, use_snapshot=False)):
+        assert view.flags() == {} == flags_of(view.reviews())
+    out = tmp_path / "history.jsonl"
+    result = runner.invoke(app, ["progress", "export", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    other = tmp_path / "other"
+    result = runner.invoke(
+        app, ["progress", "import", str(out), "--store", f"json:{other}"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    there = JsonStore(other)
+    assert there.flags() == {} and there.load_states() == {}
+    # Taken back, the forget leaves the card suspended and buried as before it.
+    there.undo(next(r for r in there.reviews() if r.id == forget.id), first.state)
+    assert there.flags() == {("d", "c1"): Flags(True, T0.date())}
+    assert there.load_states() == {("d", "c1"): first.state}

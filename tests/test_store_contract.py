@@ -516,6 +516,37 @@ def test_undo_of_a_forget_brings_the_state_back(store_factory: Factory) -> None:
     assert [r.id for r in reopened.reviews()] == [first.id, second.id]
 
 
+def test_forget_clears_suspend_and_bury_and_its_undo_brings_them_back(
+    store_factory: Factory,
+) -> None:
+    # As Anki's reset: the card goes back among the new cards, neither suspended nor
+    # buried; taking the forget back leaves the card as it was, flags and all.
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "doha", None, 3, T0)
+    store.record(first, None)
+    suspend = mark("geo", "doha", first.state, SUSPEND, T0 + timedelta(minutes=1))
+    bury = mark("geo", "doha", first.state, BURY, T0 + timedelta(minutes=2))
+    store.record(suspend, first.state)
+    store.record(bury, first.state)
+    aside = Flags(True, study_date(T0))
+    assert store.flags() == {("geo", "doha"): aside}
+    forget = mark("geo", "doha", first.state, FORGET, T0 + timedelta(minutes=3))
+    store.record(forget, first.state)
+    assert store.flags() == {} and store.load_states() == {}
+    reopened = store_factory()
+    assert reopened.flags() == {} == flags_of(reopened.reviews())
+    # Set aside again after the forget, it is aside: only marks before a forget go.
+    again = mark("geo", "doha", None, SUSPEND, T0 + timedelta(minutes=4))
+    reopened.record(again, None)
+    assert store_factory().flags() == {("geo", "doha"): Flags(True)}
+    reopened.undo(again, None)
+    reopened.undo(forget, first.state)
+    for view in (reopened, store_factory()):
+        assert view.flags() == {("geo", "doha"): aside} == flags_of(view.reviews())
+        assert view.load_states() == {("geo", "doha"): first.state}
+
+
 def test_a_mark_from_a_stale_state_is_a_conflict(store_factory: Factory) -> None:
     mine, theirs = store_factory(), store_factory()
     mine.load_states()

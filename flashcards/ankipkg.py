@@ -291,7 +291,8 @@ def _safe_media_name(name: str) -> bool:
 
 
 def _check_replaceable(plans: dict[str, DeckPlan], force: bool) -> None:
-    from flashcards.deckwrite import made_by_import
+    from flashcards.deckwrite import imported_from, made_by_import
+    from flashcards.importcmd import PACKAGE_SUFFIXES
 
     for plan in plans.values():
         if not plan.path.exists():
@@ -300,9 +301,17 @@ def _check_replaceable(plans: dict[str, DeckPlan], force: bool) -> None:
             text = plan.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{plan.path}: cannot read ({exc})") from None
-        if not made_by_import(text) and not force:
+        if not force and not made_by_import(text):
             raise UsageError(
                 f"{plan.path}: exists and was not made by `flashcards import`; "
+                "use --force to replace it (its cards' progress is kept)"
+            )
+        # A deck made from notes or a table is theirs; one made from an Anki package
+        # is any package's (Anki names each export afresh).
+        made_from = imported_from(text) or ""
+        if not force and not made_from.lower().endswith(PACKAGE_SUFFIXES):
+            raise UsageError(
+                f"{plan.path}: was imported from {made_from}, not from an Anki package; "
                 "use --force to replace it (its cards' progress is kept)"
             )
         plan.replaces = True

@@ -208,6 +208,14 @@ def made_by_import(text: str) -> bool:
     return text.startswith(IMPORT_MARK)
 
 
+def imported_from(text: str) -> str | None:
+    """The file name an imported deck was made from (its :func:`import_header`), or
+    ``None`` for a deck no import made."""
+    if not made_by_import(text):
+        return None
+    return text.partition("\n")[0].removeprefix(IMPORT_MARK).strip()
+
+
 def write_deck_file(path: Path, text_or_document: str | Any, *, create_only: bool = False) -> Deck:
     """Check the text (or a ruamel document) with the deck parser, then write it to
     ``path`` atomically: a crash leaves the old file or the new one, never half.

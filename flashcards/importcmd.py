@@ -272,11 +272,8 @@ def plan_file_import(
             old_text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot read the deck there ({exc})") from None
-        if not made_by_import(old_text) and not force:
-            raise UsageError(
-                f"{path} exists and was not made by `flashcards import`; --force replaces "
-                "it (cards found again keep their ids), --deck ID imports under another id"
-            )
+        if not force:
+            _check_same_source(path, old_text, source.name)
     old = deck_entries(path, old_text) if old_text is not None else []
     changes = plan_import(old, new)
     kept = [change.new for change in changes if change.new is not None]
@@ -306,6 +303,25 @@ def plan_file_import(
         if not made_by_import(text):
             text = header + text
     return ImportPlan(source, deck_id, name, path, old_text is None, changes, text, reordered)
+
+
+def _check_same_source(path: Path, old_text: str, source: str) -> None:
+    """Refuse (``UsageError``) a deck file that no import made, or that was imported
+    from another file: importing ``b/notes.md`` must not empty the deck ``a/notes.md``
+    made."""
+    from flashcards.deckwrite import imported_from
+
+    made_from = imported_from(old_text)
+    if made_from is None:
+        raise UsageError(
+            f"{path} exists and was not made by `flashcards import`; --force replaces "
+            "it (cards found again keep their ids), --deck ID imports under another id"
+        )
+    if made_from != source:
+        raise UsageError(
+            f"{path} was imported from {made_from}, not {source}; --force replaces it "
+            "(cards found again keep their ids), --deck ID imports under another id"
+        )
 
 
 def _same_name(old_text: str, name: str, header: str) -> bool:

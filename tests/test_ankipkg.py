@@ -370,3 +370,25 @@ def test_line_breaks_go_to_anki_and_come_back_as_written() -> None:
     field = markdown_to_html(text, True, lambda _source: None)
     assert "first line<br />" in field and "another<br />" in field
     assert html_to_markdown(field) == text
+
+
+def test_a_deck_made_from_notes_is_not_replaced_by_a_package(
+    package: Package, isolated_home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    notes = tmp_path / "geo.md"
+    notes.write_text("### Capital of Peru?\nLima\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(notes)]).exit_code == 0
+    before = _files(isolated_home)
+    with pytest.raises(UsageError, match=r"geo\.yaml: was imported from geo\.md, not from an"):
+        _import(package.new)
+    assert _files(isolated_home) == before
+    _import(package.new, force=True)
+    assert "name: Geo" in (isolated_home / "decks" / "geo.yaml").read_text()
+
+
+def test_a_deck_made_from_one_package_is_replaced_by_another(
+    package: Package, isolated_home: Path
+) -> None:
+    _import(package.new)
+    report = _import(package.legacy)  # Anki names every export afresh
+    assert all(plan.replaces for plan in report.decks)

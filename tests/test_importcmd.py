@@ -633,3 +633,20 @@ def test_a_cloze_row_in_a_table_without_note_types(
     assert result.stderr.strip().startswith(f"error: {table}:2: the cloze text has no cloze")
     assert len(result.stderr.strip().splitlines()) == 1
     assert (isolated_home / "decks" / "t.yaml").read_bytes() == before
+
+
+def test_notes_of_the_same_name_elsewhere_do_not_replace_a_deck(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "notes.md").write_text("### One?\n1\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("### Two?\n2\n", encoding="utf-8")
+    ok(runner, "import", str(tmp_path / "a" / "notes.md"))
+    deck = isolated_home / "decks" / "notes.yaml"
+    before = deck.read_bytes()
+    result = run(runner, "import", str(tmp_path / "b.md"), "--deck", "notes")
+    assert result.exit_code == 1
+    assert f"{deck} was imported from notes.md, not b.md; --force replaces it" in result.stderr
+    assert deck.read_bytes() == before
+    ok(runner, "import", str(tmp_path / "b.md"), "--deck", "notes", "--force")
+    assert [c.answer for c in deck_cards(isolated_home, "notes")] == ["2"]

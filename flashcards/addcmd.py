@@ -22,8 +22,26 @@ if TYPE_CHECKING:
     from flashcards.config import Settings
     from flashcards.model import Deck
 
-#: A deck id makes a file name: letters, digits, ``_``, ``.`` and ``-``.
-DECK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: A deck id makes a file name: letters (of any script), digits, ``_``, ``.`` and ``-``.
+DECK_ID = re.compile(r"[^\W_][\w.-]*")
+
+
+def deck_slug(name: str, default: str) -> str:
+    """A deck id from a name (a file's or an Anki deck's): lower case, accents dropped
+    (``Français`` -> ``francais``; other scripts kept), every other run of characters
+    as ``-`` (``Lang::French verbs`` -> ``lang-french-verbs``); ``default`` when
+    nothing is left."""
+    import unicodedata
+
+    letters = "".join(
+        char
+        for char in unicodedata.normalize("NFKD", name.lower())
+        if not unicodedata.combining(char)
+    )
+    slug = re.sub(r"[\W_]+", "-", letters).strip("-")
+    return slug or default
+
+
 #: What the editor template may hold (the keys of one ``cards:`` entry).
 ENTRY_KEYS = ("id", "question", "answer", "cloze", "extra", "tags", "reverse", "typed")
 _FLAGS = ("reverse", "typed")

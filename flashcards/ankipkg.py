@@ -154,10 +154,11 @@ def import_package(
 
 
 def deck_id_of(name: str) -> str:
-    """A deck id from an Anki deck name: ``Languages::French verbs`` ->
-    ``languages-french-verbs`` (lower case, runs of other characters as ``-``)."""
-    slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
-    return slug or "deck"
+    """A deck id from an Anki deck name: ``Langues::Français verbes`` ->
+    ``langues-francais-verbes`` (:func:`flashcards.addcmd.deck_slug`)."""
+    from flashcards.addcmd import deck_slug
+
+    return deck_slug(name, "deck")
 
 
 def _kind_of(notetype: NoteType) -> str | None:

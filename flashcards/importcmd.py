@@ -332,13 +332,9 @@ def _same_name(old_text: str, name: str, header: str) -> bool:
 
 
 def _id_from_name(stem: str) -> str:
-    """A deck id from a file name, as Anki deck names become ids: lower case, accents
-    dropped (``Überblick`` -> ``uberblick``), other runs of characters as ``-``."""
-    import unicodedata
+    from flashcards.addcmd import deck_slug
 
-    folded = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9_.]+", "-", folded.lower()).strip("-._")
-    return slug or "notes"
+    return deck_slug(stem, "notes")
 
 
 def write_plan(plan: ImportPlan) -> None:

@@ -392,3 +392,12 @@ def test_a_deck_made_from_one_package_is_replaced_by_another(
     _import(package.new)
     report = _import(package.legacy)  # Anki names every export afresh
     assert all(plan.replaces for plan in report.decks)
+
+
+def test_deck_ids_from_anki_names_drop_accents_and_keep_other_scripts() -> None:
+    from flashcards.addcmd import DECK_ID
+    from flashcards.ankipkg import deck_id_of
+
+    ids = [deck_id_of(n) for n in ("Langues::Français", "日本語::漢字", "Parent::Child")]
+    assert ids == ["langues-francais", "日本語-漢字", "parent-child"]
+    assert all(DECK_ID.fullmatch(deck_id) for deck_id in ids)  # `add`, `import --deck` take them

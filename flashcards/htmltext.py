@@ -22,6 +22,8 @@ _HARD_BREAKS = re.compile(r"(?:[ \t]*\\\n){2,}")
 _TRAILING_BREAK = re.compile(r"(?:\s*\\)+\s*$")
 _BACKSLASH_BREAK = re.compile(r"[ \t]*\\\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_BLOCKS = {"div", "p", "ul", "ol", "pre", "table", "blockquote", "br", "hr"}
+_BLOCK_START = re.compile(r"\s*(?:[-*+] |\d+\. |```|\|)")
 
 
 def html_to_markdown(text: str, image_source: Callable[[str], str] = lambda src: src) -> str:
@@ -30,6 +32,23 @@ def html_to_markdown(text: str, image_source: Callable[[str], str] = lambda src:
     from markdownify import MarkdownConverter
 
     class Converter(MarkdownConverter):
+        def convert_div(self, el: Any, text: str, parent_tags: Any) -> str:
+            # Anki's editor writes each line of a field as a <div> (an empty line as
+            # <div><br></div>): a line break each, not a paragraph each.
+            if "_inline" in parent_tags:
+                return f" {text} "
+            body = text.strip("\n")
+            if _BLOCK_START.match(body):  # a list, code or table keeps blank lines around
+                return f"\n\n{body}\n\n"
+            # Text before it in the same field ("first<div>second</div>") ends its line.
+            before = el.previous_sibling
+            start = "\\\n" if before is not None and before.name not in _BLOCKS else ""
+            if before is not None and before.name is None and not str(before).strip():
+                start = ""
+            if not body.strip() or _BACKSLASH_BREAK.fullmatch(body + "\n"):
+                return start + "\\\n"
+            return f"{start}{body}\\\n"
+
         def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
             source = el.attrs.get("src") or ""
             alt = (el.attrs.get("alt") or "").replace("]", "")

@@ -401,3 +401,22 @@ def test_deck_ids_from_anki_names_drop_accents_and_keep_other_scripts() -> None:
     ids = [deck_id_of(n) for n in ("Langues::Français", "日本語::漢字", "Parent::Child")]
     assert ids == ["langues-francais", "日本語-漢字", "parent-child"]
     assert all(DECK_ID.fullmatch(deck_id) for deck_id in ids)  # `add`, `import --deck` take them
+
+
+@pytest.mark.parametrize(
+    ("field", "markdown"),
+    [
+        # Anki's editor: a <div> a line, <div><br></div> an empty one.
+        ("<div>one</div><div>two</div><div><br></div><div>three</div>", "one\ntwo\n\nthree"),
+        ("first<div>second</div><div>third</div>", "first\nsecond\nthird"),
+        (
+            "<b>Q</b><div><ul><li>a</li><li>b</li></ul></div><div>after</div>",
+            "**Q**\n\n- a\n- b\n\nafter",
+        ),
+    ],
+)
+def test_anki_editor_lines_are_lines(field: str, markdown: str) -> None:
+    from flashcards.htmltext import html_to_markdown, markdown_to_html
+
+    assert html_to_markdown(field) == markdown
+    assert html_to_markdown(markdown_to_html(markdown, True, lambda _: None)) == markdown

@@ -148,10 +148,16 @@ def _number(value: Any, text_scalars: bool) -> int | float | None:
     return None
 
 
-def _whole(minimum: int, meaning: str) -> Callable[[str, Any, bool], int]:
+def _whole(
+    minimum: int, meaning: str, maximum: int | None = None
+) -> Callable[[str, Any, bool], int]:
     def check(name: str, value: Any, text_scalars: bool) -> int:
         number = _number(value, text_scalars)
-        if not isinstance(number, int) or number < minimum:
+        if (
+            not isinstance(number, int)
+            or number < minimum
+            or (maximum is not None and number > maximum)
+        ):
             raise OptionError(name, f"{name} must be a whole number {meaning}, not {value!r}")
         return number
 
@@ -211,7 +217,8 @@ _CHECKS: dict[str, Callable[[str, Any, bool], Any]] = {
     "learning_steps": _steps,
     "relearning_steps": _steps,
     "desired_retention": _retention,
-    "maximum_interval": _whole(1, "of days, at least 1"),
+    # Anki's bounds; a longer interval would run a due date past the year 9999.
+    "maximum_interval": _whole(1, "of days from 1 to 36500", 36500),
     "new_order": _choice(NEW_ORDERS),
     "bury_siblings": _flag,
     "leech_threshold": _whole(0, "of lapses, at least 0 (0: never)"),

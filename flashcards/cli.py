@@ -939,7 +939,9 @@ def import_file(
         bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a deck file that no import made.")
+        bool, typer.Option(
+            "--force", help="Replace a deck file that no import made, or another file's import."
+        )
     ] = False,
     store: StoreOption = None,
     profile: ProfileOption = None,

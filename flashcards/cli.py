@@ -939,9 +939,10 @@ def import_file(
         bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
     ] = False,
     force: Annotated[
-        bool, typer.Option(
+        bool,
+        typer.Option(
             "--force", help="Replace a deck file that no import made, or another file's import."
-        )
+        ),
     ] = False,
     store: StoreOption = None,
     profile: ProfileOption = None,

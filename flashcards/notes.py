@@ -28,9 +28,11 @@ FORMATS = (HEADINGS, QA, INLINE)
 MAX_NOTES_BYTES = 16 * 1024 * 1024
 
 # A heading, optionally inside a quote (`> ## Section`); closing #s are dropped.
-_HEADING = re.compile(r"^\s{0,3}(?:>\s?)*\s*(#{1,6})(?:\s+(.*?))?\s*(?:\s#+\s*)?$")
+# Up to three spaces before it (four make an indented code block), in a quote or not.
+_INDENT = r"^ {0,3}(?:> ?(?: {0,3}))*"
+_HEADING = re.compile(_INDENT + r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*(?:[ \t]#+[ \t]*)?$")
 _NUMBER = re.compile(r"^\d{1,4}[.)]\s+")
-_FENCE = re.compile(r"^\s{0,3}(?:>\s?)*\s*(`{3,}|~{3,})")
+_FENCE = re.compile(_INDENT + r"(`{3,}|~{3,})")
 _Q = re.compile(r"^\s*Q:\s?(.*)$")
 _A = re.compile(r"^\s*A:\s?(.*)$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+")

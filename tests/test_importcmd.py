@@ -650,3 +650,20 @@ def test_notes_of_the_same_name_elsewhere_do_not_replace_a_deck(
     assert deck.read_bytes() == before
     ok(runner, "import", str(tmp_path / "b.md"), "--deck", "notes", "--force")
     assert [c.answer for c in deck_cards(isolated_home, "notes")] == ["2"]
+
+
+def test_an_indented_code_block_holds_no_heading(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "md.md"
+    notes.write_text(
+        "### How is a heading written?\n\nLike this:\n\n    ### My heading\n\n"
+        "    ```\n\n### And a fence?\n\n```\n### inside\n```\n",
+        encoding="utf-8",
+    )
+    ok(runner, "import", str(notes))
+    cards = deck_cards(isolated_home, "md")
+    assert [(c.question, c.answer) for c in cards] == [
+        ("How is a heading written?", "Like this:\n\n    ### My heading\n\n    ```"),
+        ("And a fence?", "```\n### inside\n```"),
+    ]

@@ -359,12 +359,13 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
                     f"  changed  {change.id}: {_one_line(str(before))} -> {_one_line(after)}"
                 )
             else:
+                old_answer, new_answer = told(change.old).strip(), told(change.new).strip()
                 what = (
-                    "answer"
-                    if told(change.old).strip() != told(change.new).strip()
+                    f"answer {_one_line(old_answer, 30)} -> {_one_line(new_answer, 30)}"
+                    if old_answer != new_answer
                     else "section, tags, direction or kind"
                 )
-                lines.append(f"  changed  {change.id}: {_one_line(after)} ({what})")
+                lines.append(f"  changed  {change.id}: {_one_line(after, 40)} ({what})")
         elif change.kind == Kind.removed and change.old is not None:
             lines.append(
                 f"  removed  {change.id}: {_one_line(asked(change.old))} "
@@ -391,9 +392,9 @@ def _cards(count: int) -> str:
     return "1 card" if count == 1 else f"{count} cards"
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, size: int = 70) -> str:
     one = " ".join(without_context(text).split())
-    return one if len(one) <= 70 else one[:69] + "…"
+    return one if len(one) <= size else one[: size - 1] + "…"
 
 
 # --- the command -----------------------------------------------------------------------------

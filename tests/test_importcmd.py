@@ -667,3 +667,14 @@ def test_an_indented_code_block_holds_no_heading(
         ("How is a heading written?", "Like this:\n\n    ### My heading\n\n    ```"),
         ("And a fence?", "```\n### inside\n```"),
     ]
+
+
+def test_dry_run_shows_an_edited_answer_old_and_new(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "a.md"
+    notes.write_text("### Capital of Australia?\nSydney\n", encoding="utf-8")
+    ok(runner, "import", str(notes))
+    notes.write_text("### Capital of Australia?\nCanberra, not Sydney\n", encoding="utf-8")
+    dry = ok(runner, "import", str(notes), "--dry-run").stdout
+    assert "Capital of Australia? (answer Sydney -> Canberra, not Sydney)" in dry

@@ -133,6 +133,7 @@ class StudySession:
         self.leech = False
         self.leech_suspended = False
         self._history: list[_Step] = []
+        self._limits, self._ahead_days = limits, ahead_days
         self.queue: SessionQueue = self._build_queue(now, limits, ahead_days)
 
     def _candidates(self, now: datetime) -> list[CardKey]:
@@ -328,6 +329,7 @@ class StudySession:
                 continue
             self._mark(step, other, action, now)
         self._history.append(step)
+        self._requeue(now)
         return len(step.records)
 
     def forget(self, card: Card, now: datetime) -> None:
@@ -336,6 +338,13 @@ class StudySession:
         step = _Step(key, [], self.queue.copy())
         self._mark(step, key, FORGET, now)
         self._history.append(step)
+
+    def _requeue(self, now: datetime) -> None:
+        """Build the queue again after cards were set aside, as Anki
+        rebuilds its queues then: a card set aside used no place under the day's limits,
+        so the next card comes in its stead (undo brings the queue before back)."""
+        if isinstance(self.queue, StudyQueue):
+            self.queue = self._build_queue(now, self._limits, self._ahead_days)
 
     def _mark(self, step: _Step, key: CardKey, action: str, now: datetime) -> None:
         """Keep one mark durably and apply it to the session."""

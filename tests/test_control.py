@@ -352,3 +352,16 @@ def test_list_decks_counts_cards_set_aside_apart_from_new_and_due(
     assert (row["due"], row["suspended"]) == (1, 1)
     table = ok(runner, "list-decks", now=later)
     assert "Suspended" in table or "suspended 1" in table
+
+
+@pytest.mark.parametrize(("key", "then"), [("@", "ab"), ("-", "ab"), ("!", "qc"), ("=", "qc")])
+def test_a_card_set_aside_in_study_leaves_its_place_to_the_next_new_card(
+    runner: CliRunner, store: str, decks: Path, key: str, then: str
+) -> None:
+    # As Anki rebuilds its queue after a bury or suspend: a new card set aside takes
+    # no place among the day's new cards, so the next one comes in its stead.
+    text = DECK.replace("name: D\n", "name: D\noptions: {new_per_day: 2, bury_siblings: false}\n")
+    (decks / "d.yaml").write_text(text)
+    out = ok(runner, "study", input=f"\n4\n{key}\n\n3\nq\n")  # Easy on qa, then qb aside
+    assert shown(out) == ["qa", "qb", then]
+    assert "Answered 2 cards" in out

@@ -497,7 +497,8 @@ class StudyScreen:
                 action, siblings = MARK_KEYS[key]
                 count = self.session.set_aside(card, action, now, siblings=siblings)
                 done = "Buried" if action == BURY else "Suspended"
-                what = name if count == 1 else f"{name} and {count - 1} sibling(s)"
+                others = count - 1
+                what = f"{name} and {others} sibling{'s' * (others != 1)}" if others else name
                 until = " until the next study day" if action == BURY else ""
                 self.say(f"{done} {what}{until} (u undoes).")
         except StoreError as exc:

@@ -108,7 +108,7 @@ def test_bury_and_suspend_keys_and_their_undo(env: dict[str, str]) -> None:
     child.send("!")
     screen(child, "qb", "Suspended d/a")
     child.send("=")  # b and its reverse card
-    screen(child, "qc", r"Buried d/b and 1 sibling\(s\)")
+    screen(child, "qc", r"Buried d/b and 1 sibling until")
     finish(child)
     after = cards(env)
     assert after["a"]["suspended"] and not after["b"]["suspended"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flashcards.errors import FlashcardsError
-from flashcards.stores import CardKey
+from flashcards.stores import CardKey, Schedulers
 
 ERROR, WARNING, REPAIRED = "error", "warning", "repaired"
 
@@ -102,17 +102,23 @@ def run_check(
     if decks_only:
         return report
     _check_outboxes(home, report)
-    from flashcards.stores import StoreContext, scheme_of
+    from flashcards.stores import StoreContext, lazy_schedulers, scheme_of
 
     if scheme_of(store_url) != "json":
         return report  # a remote store is not read here: that would send its outbox
+    from flashcards.config import load_settings
     from flashcards.stores.jsonstore import open_json_store
 
-    store = open_json_store(store_url, StoreContext(home, profile))
-    last = _check_log(store.folder, report, repair)
+    # A replay (of states an older version wrote) schedules with each deck's options,
+    # as the learner's sessions did; they are read only if one is needed.
+    schedulers = lazy_schedulers(
+        lambda: load_settings(store=store_url, profile=profile).schedulers(catalog)
+    )
+    store = open_json_store(store_url, StoreContext(home, profile, schedulers))
+    last = _check_log(store.folder, report, repair, schedulers)
     if last is None:
         return report  # a damaged log: nothing further can be trusted until it is fixed
-    answered = _check_snapshot(store.folder, report, repair)
+    answered = _check_snapshot(store.folder, report, repair, schedulers)
     cards = {(info.id, card) for info in catalog.infos for card in info.card_ids}
     kept = {key: seen for key, seen in last.items() if key in answered}
     _check_orphans(kept, cards, set(catalog.failed), store.log_path, report)
@@ -136,7 +142,9 @@ def _check_outboxes(home: Path, report: Report) -> None:
             )
 
 
-def _check_log(folder: Path, report: Report, repair: bool) -> dict[CardKey, _Last] | None:
+def _check_log(
+    folder: Path, report: Report, repair: bool, schedulers: Schedulers
+) -> dict[CardKey, _Last] | None:
     """Every line of the log; the last review of each card, or ``None`` if damaged."""
     from flashcards.stores.jsonstore import (
         LOG,
@@ -201,7 +209,7 @@ def _check_log(folder: Path, report: Report, repair: bool) -> dict[CardKey, _Las
     for path in leftovers:
         report.add(WARNING, "temp", "a temp file left by a killed process", path)
     if repair and not damaged:
-        store = JsonStore(folder)
+        store = JsonStore(folder, schedulers=schedulers)
         try:
             store.compact()  # a writer: rolls back, sets aside, cleans up, then compacts
         except FlashcardsError as exc:
@@ -214,13 +222,15 @@ def _check_log(folder: Path, report: Report, repair: bool) -> dict[CardKey, _Las
     return None if damaged else last
 
 
-def _check_snapshot(folder: Path, report: Report, repair: bool) -> set[CardKey]:
+def _check_snapshot(
+    folder: Path, report: Report, repair: bool, schedulers: Schedulers
+) -> set[CardKey]:
     """Compare what the snapshot gives with the log replayed from scratch; returns the
     cards that have progress."""
     from flashcards.stores.jsonstore import JsonStore
 
-    cached = JsonStore(folder)
-    replayed = JsonStore(folder, use_snapshot=False)
+    cached = JsonStore(folder, schedulers=schedulers)
+    replayed = JsonStore(folder, use_snapshot=False, schedulers=schedulers)
     try:
         cached_view = (
             cached.load_states(),

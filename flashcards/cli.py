@@ -207,9 +207,13 @@ def _catalog(settings: Settings) -> Catalog:
 
 
 def _store(settings: Settings) -> Store:
-    from flashcards.stores import StoreContext, open_store
+    from flashcards.stores import StoreContext, lazy_schedulers, open_store
 
-    return open_store(settings.store_url, StoreContext(settings.home, settings.profile))
+    # Replays (import, repairs) schedule with each deck's options; the decks are read
+    # for them only when one happens.
+    schedulers = lazy_schedulers(lambda: settings.schedulers(_catalog(settings)))
+    context = StoreContext(settings.home, settings.profile, schedulers)
+    return open_store(settings.store_url, context)
 
 
 def _deck_errors(catalog: Catalog, settings: Settings) -> tuple[list[Text], bool]:

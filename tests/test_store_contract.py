@@ -35,7 +35,7 @@ from flashcards.model import (
     Tally,
     slot_of,
 )
-from flashcards.scheduling import before_of, replay, schedule
+from flashcards.scheduling import DEFAULT_CONFIG, SchedulerConfig, before_of, replay, schedule
 from flashcards.stores import Store, StoreContext, flags_of, open_store
 from flashcards.stores import dynamodb as dynamo
 
@@ -49,13 +49,13 @@ class Factory:
     """Opens stores of one build; every call opens the same store again (optionally as
     another profile)."""
 
-    def __init__(self, kind: str, open_: Callable[[str], Store]) -> None:
+    def __init__(self, kind: str, open_: Callable[..., Store]) -> None:
         self.kind = kind
         self._open = open_
         self.opened: list[Store] = []
 
-    def __call__(self, profile: str = "default") -> Store:
-        store = self._open(profile)
+    def __call__(self, profile: str = "default", **context: Any) -> Store:
+        store = self._open(profile, **context)
         self.opened.append(store)
         return store
 
@@ -87,10 +87,10 @@ def _factory(
         isolate_aws(monkeypatch, tmp_path, credentials=False)
         url = request.getfixturevalue("dynalite_server").url(table)
 
-    def open_(profile: str) -> Store:
+    def open_(profile: str, **context: Any) -> Store:
         # The JSON store keeps one learner per folder: another profile is another folder.
         where = url if kind != "json" or profile == "default" else f"json:{home / profile}"
-        return open_store(where, StoreContext(home, profile))
+        return open_store(where, StoreContext(home, profile, **context))
 
     with mock:
         factory = Factory(kind, open_)
@@ -545,6 +545,40 @@ def test_forget_clears_suspend_and_bury_and_its_undo_brings_them_back(
     for view in (reopened, store_factory()):
         assert view.flags() == {("geo", "doha"): aside} == flags_of(view.reviews())
         assert view.load_states() == {("geo", "doha"): first.state}
+
+
+def test_an_import_replays_each_deck_with_its_own_scheduler(store_factory: Factory) -> None:
+    # Steps, retention and maximum interval as a deck's options set them: the states an
+    # import recomputes are those its sessions gave, deck by deck.
+    own = SchedulerConfig(
+        learning_steps=(5.0, 30.0),
+        relearning_steps=(20.0,),
+        desired_retention=0.85,
+        maximum_interval=20,
+    )
+    schedulers = {"geo": own}
+    store = store_factory(schedulers=lambda deck: schedulers.get(deck, DEFAULT_CONFIG))
+    made: list[Review] = []
+    for deck in ("geo", "verbs"):
+        state, at = None, T0
+        for rating in (3, 3, 3, 1, 3, 3):
+            config = schedulers.get(deck, DEFAULT_CONFIG)
+            after = schedule(deck, "one", state, rating, at, config=config)
+            made.append(
+                Review(uuid.uuid4().hex, deck, "one", rating, at, 800, int(before_of(state)), after)
+            )
+            state, at = after, max(after.due, at + timedelta(minutes=1))
+    expected = {r.key: r.state for r in made}
+    assert (
+        expected[("geo", "one")]
+        != replay(r for r in made if r.deck == "geo").states[("geo", "one")]
+    )
+    assert store.import_reviews(made) == len(made)
+    assert store.load_states() == expected
+    assert store_factory().load_states() == expected
+    assert [(r.id, r.state) for r in store_factory().reviews()] == [
+        (r.id, r.state) for r in sorted(made, key=lambda r: (r.reviewed_at, r.id))
+    ]
 
 
 def test_a_mark_from_a_stale_state_is_a_conflict(store_factory: Factory) -> None:

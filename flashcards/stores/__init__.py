@@ -6,13 +6,18 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flashcards.due import DueEntry
 from flashcards.errors import UsageError
 from flashcards.model import NO_FLAGS, CardState, DayStats, Flags, Review, Tally, flags_after
 
+if TYPE_CHECKING:
+    from flashcards.scheduling import SchedulerConfig
+
 CardKey = tuple[str, str]
+#: Each deck's scheduler, by deck id: what a store's replay schedules each answer with.
+Schedulers = Callable[[str], "SchedulerConfig"]
 
 
 class Store(Protocol):
@@ -90,12 +95,36 @@ def flags_of(
     return {key: value for key, value in flags.items() if value != NO_FLAGS}
 
 
+def default_schedulers(deck: str) -> SchedulerConfig:
+    """Anki's default scheduler, for every deck."""
+    from flashcards.scheduling import DEFAULT_CONFIG
+
+    return DEFAULT_CONFIG
+
+
+def lazy_schedulers(make: Callable[[], Schedulers]) -> Schedulers:
+    """Schedulers made by ``make`` when a deck's is first asked for: a store replays
+    (and needs the decks' options) only on import or repair, so opening it costs nothing."""
+    made: list[Schedulers] = []
+
+    def scheduler_of(deck: str) -> SchedulerConfig:
+        if not made:
+            made.append(make())
+        return made[0](deck)
+
+    return scheduler_of
+
+
 @dataclass(frozen=True)
 class StoreContext:
-    """What any store may need besides its URL."""
+    """What any store may need besides its URL. ``schedulers`` gives each deck's
+    scheduler (its options and fitted parameters): every replay, on import, on a repair
+    or on a recompute of old states, schedules a deck's answers with it, so the states
+    it gives are those the learner's sessions gave."""
 
     home: Path
     profile: str
+    schedulers: Schedulers = default_schedulers
 
 
 StoreFactory = Callable[[str, StoreContext], Store]

@@ -164,6 +164,7 @@ class DynamoStore:
     def __init__(self, url: str, context: StoreContext) -> None:
         self.client, self.table, self.endpoint = _connect(url)
         self._p = quote(context.profile, safe="")
+        self._schedulers = context.schedulers  # each deck's, for replays
         self.location = f"DynamoDB table {self.table} at {self.endpoint}"
         self.notices: list[str] = []
         digest = hashlib.sha256(self.endpoint.encode()).hexdigest()[:10]
@@ -405,7 +406,8 @@ class DynamoStore:
             out = taking | card.u
             known = {r.id for _, r in log.reviews} | {_id_of(t) for t in log.buried}
             fresh = {r.id: r for r in plus if r.id not in known}
-            result = replay([r for _, r in log.reviews if _t(r) not in out] + [*fresh.values()])
+            standing = [r for _, r in log.reviews if _t(r) not in out]
+            result = replay([*standing, *fresh.values()], config=self._schedulers)
             state, top, added = result.states.get(key), log.top, set()
             marks = tuple(sorted(_mark_of(r) for r in result.reviews if r.action in CARD_MARKS))
             try:

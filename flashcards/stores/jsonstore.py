@@ -52,7 +52,7 @@ from flashcards.model import (
     fold_flags,
     slot_of,
 )
-from flashcards.stores import CardKey, StoreContext, register
+from flashcards.stores import CardKey, Schedulers, StoreContext, default_schedulers, register
 from flashcards.stores.logfile import (
     Line,
     Offset,
@@ -92,11 +92,18 @@ KINDS = (CARDS, ACTIVITY, DAYS)
 class JsonStore:
     """Progress in a folder of plain files (see the module docstring)."""
 
-    def __init__(self, folder: Path, *, use_snapshot: bool = True) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        use_snapshot: bool = True,
+        schedulers: Schedulers = default_schedulers,
+    ) -> None:
         """Open (and create) the store in ``folder``. With ``use_snapshot`` off, nothing
         is read from the snapshot: everything comes from the log (``flashcards check``
-        compares the two)."""
+        compares the two). ``schedulers`` gives each deck's scheduler, for replays."""
         self.folder = folder
+        self._schedulers = schedulers
         self._use_snapshot = use_snapshot
         self.location = str(folder)
         self.notices: list[str] = []
@@ -256,7 +263,7 @@ class JsonStore:
                     payload = Path(scratch) / "payload.jsonl"
                     with open(payload, "wb") as out:
                         for group in range(groups):
-                            _replay_group(spill.read(group), out)
+                            _replay_group(spill.read(group), out, self._schedulers)
                     self._append_import(payload)
             except OSError as exc:
                 raise StoreError(
@@ -291,7 +298,7 @@ class JsonStore:
         due = behind >= COMPACT_AFTER_BYTES or bool(self._damaged) or self._index_damaged
         if not due:
             return
-        worker = JsonStore(self.folder)
+        worker = JsonStore(self.folder, schedulers=self._schedulers)
         repair_log = self._wrote
 
         def compact() -> None:
@@ -665,7 +672,7 @@ class JsonStore:
             elif entry.is_review and (line["deck"], line["card"]) in stale:
                 history.append(entry.review())
         standing = first_of_each((r for r in history if r.id not in undone), lambda r: r.id)
-        states = replay(standing).states
+        states = replay(standing, config=self._schedulers).states
         for deck, card in stale:
             state = states.get((deck, card))
             if state is None:
@@ -940,7 +947,9 @@ class _Spill:
         return fresh, standing
 
 
-def _replay_group(group: tuple[list[Review], list[Review]], out: IO[bytes]) -> None:
+def _replay_group(
+    group: tuple[list[Review], list[Review]], out: IO[bytes], schedulers: Schedulers
+) -> None:
     """Replay one group's cards and write the lines to append: the fresh reviews with
     the states they lead to, and a ``set`` line wherever a card's final state is not
     the one its last written review leaves (an imported review older than others; a
@@ -950,7 +959,7 @@ def _replay_group(group: tuple[list[Review], list[Review]], out: IO[bytes]) -> N
         return
     from flashcards.scheduling import replay  # FSRS is needed only to import
 
-    replayed = replay(standing + fresh)
+    replayed = replay(standing + fresh, config=schedulers)
     fresh_ids = {r.id for r in fresh}
     last_written: dict[CardKey, Any] = {}
     for review in replayed.reviews:
@@ -1136,7 +1145,7 @@ def _undo_line(review: Review, restore: CardState | None) -> dict[str, Any]:
 def open_json_store(url: str, context: StoreContext) -> JsonStore:
     _, _, rest = url.partition(":")
     folder = Path(rest).expanduser() if rest else context.home
-    return JsonStore(folder)
+    return JsonStore(folder, schedulers=context.schedulers)
 
 
 def register_store() -> None:

@@ -61,6 +61,11 @@ class DeckPlan:
     entries: list[dict[str, Any]] = field(default_factory=list)
     replaces: bool = False
     media: set[str] = field(default_factory=set)
+    #: Notes that did not come from this deck here (their guid is not ``fc:ID/...``).
+    foreign: int = 0
+    #: A deck file of this id elsewhere on the deck path (one's own, or built in): it
+    #: stays as it is, and only the reviews of its cards are imported.
+    kept_at: Path | None = None
 
 
 @dataclass
@@ -86,8 +91,11 @@ class ImportReport:
         """The summary a person reads: one line per deck, then the totals."""
         verb = "Would write" if self.dry_run else "Wrote"
         out = [
-            f"{verb} deck {plan.id} ({plan.name}): {len(plan.entries)} entries -> {plan.path}"
-            + (" (replaced)" if plan.replaces else "")
+            f"Kept deck {plan.id} as it is at {plan.kept_at} (its notes came from there); "
+            "only its reviews are imported"
+            if plan.kept_at is not None
+            else f"{verb} deck {plan.id} ({plan.name}): {len(plan.entries)} entries -> "
+            f"{plan.path}" + (" (replaced)" if plan.replaces else "")
             for plan in self.decks
         ]
         already = self.reviews - self.added
@@ -131,6 +139,7 @@ def import_package(
     try:
         report = ImportReport(path, dry_run)
         plans, card_keys = _plan_decks(collection, settings.home / "decks", report)
+        _check_elsewhere(plans, settings, path)
         _check_replaceable(plans, force)
         reviews = _reviews(collection, card_keys, report)
         fresh = _not_yet_in(store, reviews)
@@ -201,6 +210,8 @@ def _plan_decks(
             plan = plans[deck_id] = DeckPlan(deck_id, deck_name, folder / f"{deck_id}.yaml")
         elif plan.name != deck_name and not ours:
             merged.add(f"{deck_name!r} and {plan.name!r} both make deck {deck_id}")
+        if not ours:
+            plan.foreign += 1
         entry, made = _entry(note, kind, entry_id, plan, collection)
         if entry is None:
             left_out.append(f"note {note.id} ({notetype.name}): {made}")
@@ -291,12 +302,31 @@ def _safe_media_name(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
 
 
+def _check_elsewhere(plans: dict[str, DeckPlan], settings: Settings, package: Path) -> None:
+    """Mark the decks whose id a deck file elsewhere on the deck path has (one's own
+    folder, the built-in decks): a deck exported from there and back from Anki keeps its
+    file; any other is refused (``PackageError``, nothing written), as two files of one
+    id would hide each other."""
+    from flashcards.deckpaths import deck_files
+
+    for other in deck_files(settings.deck_path):
+        plan = plans.get(other.stem)
+        if plan is None or other.resolve() == plan.path.resolve():
+            continue
+        if plan.foreign:
+            raise PackageError(
+                f"{package}: Anki deck {plan.name!r} would be deck {plan.id}, which is "
+                f"taken by {other}; rename the deck in Anki and export it again"
+            )
+        plan.kept_at = other
+
+
 def _check_replaceable(plans: dict[str, DeckPlan], force: bool) -> None:
     from flashcards.deckwrite import imported_from, made_by_import
     from flashcards.importcmd import PACKAGE_SUFFIXES
 
     for plan in plans.values():
-        if not plan.path.exists():
+        if plan.kept_at is not None or not plan.path.exists():
             continue
         try:
             text = plan.path.read_text(encoding="utf-8")
@@ -325,18 +355,21 @@ def _write_decks(plans: dict[str, DeckPlan], source: str) -> None:
 
     texts = {}
     for plan in plans.values():
+        if plan.kept_at is not None:
+            continue
         text = new_deck_text(plan.name, plan.entries, header=import_header(source))
         parse_deck(plan.path, text.encode())  # a DeckError here leaves every file alone
         texts[plan.id] = text
     for plan in plans.values():
-        write_deck_file(plan.path, texts[plan.id])
+        if plan.kept_at is None:
+            write_deck_file(plan.path, texts[plan.id])
 
 
 def _write_media(collection: AnkiCollection, plans: dict[str, DeckPlan], folder: Path) -> None:
     from flashcards.fsutil import write_atomically
 
     for plan in plans.values():
-        if not plan.media:
+        if not plan.media or plan.kept_at is not None:
             continue
         target = folder / plan.id
         target.mkdir(parents=True, exist_ok=True)

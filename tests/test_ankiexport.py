@@ -216,11 +216,19 @@ def test_round_trip_through_anki_loses_no_card_and_no_review(
     finally:
         col.close()
 
-    # into the same home: every review is already there, nothing is doubled
+    # into the same home: every review is already there, nothing is doubled, and the
+    # deck files stay the learner's own (no second file of the same id in the home)
+    decks_before = {p.name: p.read_bytes() for p in learner.iterdir()}
     with _opened() as store:
         report = import_package(back, load_settings(), store, now=datetime.fromisoformat(NOW))
     assert (report.reviews, report.added, report.cards) == (len(ANSWERS), 0, len(ours))
     assert _answers() == answers
+    assert {p.name: p.read_bytes() for p in learner.iterdir()} == decks_before
+    assert {plan.kept_at for plan in report.decks} == {
+        learner / "spanish.yaml",
+        learner / "code.yaml",
+    }
+    assert not (load_settings().home / "decks").exists()
 
     # into a new home: the same cards, reviews and states
     monkeypatch.setenv("FLASHCARDS_HOME", str(tmp_path / "other"))

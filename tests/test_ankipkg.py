@@ -420,3 +420,14 @@ def test_anki_editor_lines_are_lines(field: str, markdown: str) -> None:
 
     assert html_to_markdown(field) == markdown
     assert html_to_markdown(markdown_to_html(markdown, True, lambda _: None)) == markdown
+
+
+def test_a_deck_of_the_id_of_a_builtin_deck_is_refused(tmp_path: Path, isolated_home: Path) -> None:
+    utc_environment()
+    col = open_collection(tmp_path / "collection.anki2")
+    add_notes(col, [AnkiNote("Basic", ["What is Dynamoose?", "an ODM"], "Dynamoose")], {})
+    out = export_package(col, tmp_path / "dyn.apkg", legacy=False)
+    col.close()
+    with pytest.raises(PackageError, match=r"Anki deck 'Dynamoose' would be deck dynamoose, "):
+        _import(out)
+    assert not isolated_home.exists() or _files(isolated_home) == {}

@@ -116,6 +116,10 @@ def asked(entry: dict[str, Any]) -> str:
     return without_context(str(entry.get("question", "")))
 
 
+def _whole(entry: dict[str, Any]) -> str:
+    return str(entry.get("cloze", entry.get("question", "")))
+
+
 def told(entry: dict[str, Any]) -> str:
     """An entry's answer, or a cloze entry's extra."""
     return str(entry.get("answer", entry.get("extra", "")))
@@ -130,14 +134,17 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
 
     matched: dict[int, int] = {}  # new index -> old index
     free = set(range(len(old)))
-    by_question: dict[str, list[int]] = {}
-    for index, entry in enumerate(old):
-        by_question.setdefault(asked(entry), []).append(index)
-    for index, entry in enumerate(new):
-        same = by_question.get(asked(entry), [])
-        if same:
-            matched[index] = same.pop(0)
-            free.discard(matched[index])
+    # The same question under the same section first: two cards asking "What is it?"
+    # in two sections keep their own ids when the sections change places.
+    for key in (_whole, asked):
+        by_question: dict[str, list[int]] = {}
+        for index in sorted(free):
+            by_question.setdefault(key(old[index]), []).append(index)
+        for index, entry in enumerate(new):
+            same = by_question.get(key(entry), []) if index not in matched else []
+            if same:
+                matched[index] = same.pop(0)
+                free.discard(matched[index])
     pairs = sorted(
         (
             (similarity(old[o], new[n]), n, o)

@@ -678,3 +678,21 @@ def test_dry_run_shows_an_edited_answer_old_and_new(
     notes.write_text("### Capital of Australia?\nCanberra, not Sydney\n", encoding="utf-8")
     dry = ok(runner, "import", str(notes), "--dry-run").stdout
     assert "Capital of Australia? (answer Sydney -> Canberra, not Sydney)" in dry
+
+
+def test_one_question_in_two_sections_keeps_its_ids_when_they_swap(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "two.md"
+    notes.write_text(
+        "## Lambda\n### What is it?\nFunctions.\n## DynamoDB\n### What is it?\nA database.\n",
+        encoding="utf-8",
+    )
+    ok(runner, "import", str(notes))
+    ids = {c.answer: c.id for c in deck_cards(isolated_home, "two")}
+    notes.write_text(
+        "## DynamoDB\n### What is it?\nA database.\n## Lambda\n### What is it?\nFunctions.\n",
+        encoding="utf-8",
+    )
+    ok(runner, "import", str(notes))
+    assert {c.answer: c.id for c in deck_cards(isolated_home, "two")} == ids

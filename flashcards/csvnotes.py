@@ -60,6 +60,8 @@ def parse_table(path: Path, text: str) -> Notes:
         for key in ("guid column", "notetype column", "deck column")
         if key in headers
     }
+    deck_at = _column(path, headers, "deck column") if "deck column" in headers else None
+    decks: list[str] = []  # each card's Anki deck, from the deck column
     tags_at = _column(path, headers, "tags column") if "tags column" in headers else None
     if tags_at is None and "columns" in headers:
         names = [name.strip().lower() for name in headers["columns"].split(separator)]
@@ -101,11 +103,34 @@ def parse_table(path: Path, text: str) -> Notes:
             notes.cards.append(
                 _card(path, row_line, question, answer, fields[2:], notetype, html, tags)
             )
+            if deck_at is not None:
+                decks.append(row[deck_at].strip() if deck_at < len(row) else "")
     except csv.Error as exc:
         raise NotesError(f"{path}:{start + reader.line_num}: malformed row ({exc})") from None
     if not notes.cards:
         raise NotesError(f"{path}: no cards found (one card a row: question, answer, tags)")
+    _place_decks(notes, decks)
     return notes
+
+
+def _place_decks(notes: Notes, decks: list[str]) -> None:
+    """Anki's deck column, in the one deck a table makes: the deck's name when all
+    rows share one; otherwise each card's deck is its section (shown above the
+    question, and a tag), as a ``##`` heading is in notes."""
+    from dataclasses import replace
+
+    from flashcards.notes import tag_of
+
+    names = set(decks)
+    if len(names) == 1 and notes.title is None:
+        notes.title = names.pop() or None
+    elif len(names) > 1:
+        notes.cards[:] = [
+            replace(card, section=deck, tags=tuple(dict.fromkeys((*card.tags, tag_of(deck)))))
+            if tag_of(deck)
+            else card
+            for card, deck in zip(notes.cards, decks, strict=True)
+        ]
 
 
 def _card(

@@ -602,7 +602,8 @@ def test_anki_notes_in_plain_text_of_every_stock_note_type(
     path = isolated_home / "decks" / "anki-notes.yaml"
     deck = parse_deck(path, path.read_bytes())
     got = {
-        (c.question if c.template != "cloze" else c.text, c.template, c.typed) for c in deck.cards
+        (without_context(c.question) if c.template != "cloze" else c.text, c.template, c.typed)
+        for c in deck.cards
     }
     assert len(deck.cards) == 9  # 1 + 2 + 2 cloze + 1 + 2 + 1
     assert ("2+2?", "basic", True) in got
@@ -611,9 +612,10 @@ def test_anki_notes_in_plain_text_of_every_stock_note_type(
     clozes = [c for c in deck.cards if c.template == "cloze"]
     assert [c.cloze for c in clozes] == [1, 2]
     first = deck.cards[0]
-    assert (first.answer, first.tags) == (
+    assert (first.question, first.answer, first.tags) == (
+        "*Default*\nWhat is **TLS**?" if html else "*Default*\nWhat is TLS?",
         ("Transport Layer\nSecurity" if html else "Transport Layer Security"),
-        ("net",),
+        ("net", "default"),  # the rows are in two Anki decks: each card's is its section
     )
 
 
@@ -696,3 +698,24 @@ def test_one_question_in_two_sections_keeps_its_ids_when_they_swap(
     )
     ok(runner, "import", str(notes))
     assert {c.answer: c.id for c in deck_cards(isolated_home, "two")} == ids
+
+
+def test_anki_deck_column_names_the_deck_or_each_cards_section(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text("#separator:tab\n#deck column:1\nLang::French\tchat\tcat\n", encoding="utf-8")
+    ok(runner, "import", str(one))
+    assert "name: Lang::French" in (isolated_home / "decks" / "one.yaml").read_text()
+    two = tmp_path / "two.txt"
+    two.write_text(
+        "#separator:tab\n#deck column:1\n#tags column:4\n"
+        "Lang::French\tchat\tcat\tanimal\nGeo\tCapital of Peru?\tLima\t\n",
+        encoding="utf-8",
+    )
+    ok(runner, "import", str(two))
+    cards = deck_cards(isolated_home, "two")
+    assert [(c.question, c.tags) for c in cards] == [
+        ("*Lang::French*\nchat", ("animal", "lang-french")),
+        ("*Geo*\nCapital of Peru?", ("geo",)),
+    ]

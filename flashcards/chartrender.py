@@ -138,6 +138,13 @@ def buttons_table(buttons: dict[str, list[int]], width: int) -> RenderableType:
     return grid
 
 
+def cram_line(today: int, over_period: int, reach: int | None) -> RenderableType:
+    """Cram answers today and over the period (``reach`` days, ``None`` for all): shown
+    apart, as they change no schedule and count in no other figure."""
+    period = f"in {reach} days" if reach is not None else "in all"
+    return Text(f"Cram answers: {today} today, {over_period} {period} (not used for scheduling)")
+
+
 def minutes_bars(minutes: list[float], width: int) -> RenderableType:
     days = minutes[-14:]
     rows = [

@@ -133,6 +133,11 @@ def answer_buttons(days: Mapping[date, DayStats]) -> dict[str, list[int]]:
     return out
 
 
+def days_cram(days: Mapping[date, DayStats], first: date | None, last: date) -> int:
+    """Cram answers from study day ``first`` (from the start when ``None``) to ``last``."""
+    return sum(s.cram for d, s in days.items() if (first is None or first <= d) and d <= last)
+
+
 def minutes_per_day(days: Mapping[date, DayStats], today: date, count: int) -> list[float]:
     """Minutes spent on each of the last ``count`` days, oldest first."""
     return [

@@ -419,7 +419,9 @@ class DayStats:
     """One study day's answers (the day in the learner's offset at each answer), for the
     pictures of ``stats``: counts per card state before the answer (0 new, 1 learning,
     2 review, 3 relearning) and rating, answers to review cards split into young and
-    mature (interval under or from 21 days) with how many were remembered, and time."""
+    mature (interval under or from 21 days) with how many were remembered, and time.
+    Cram answers are counted apart (``cram``) and in nothing else: they are no part of
+    the schedule, nor of what the other figures say of it."""
 
     ratings: list[int] = field(default_factory=lambda: [0] * 16)  # [state * 4 + rating - 1]
     young: int = 0
@@ -427,14 +429,25 @@ class DayStats:
     mature: int = 0
     mature_passed: int = 0
     milliseconds: int = 0
+    cram: int = 0
 
     @property
     def reviews(self) -> int:
+        """Answers (cram answers not among them)."""
         return sum(self.ratings)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing counted: no answer and no cram answer (all undone, say)."""
+        return not self.reviews and not self.cram
 
     def add(self, review: Review, last_interval: int | None, sign: int = 1) -> None:
         """Count ``review`` (``sign`` -1 takes it back); ``last_interval`` is the card's
-        interval in days before it, when it was a review card. Marks count nothing."""
+        interval in days before it, when it was a review card. A cram answer counts in
+        ``cram`` only; other marks count nothing."""
+        if review.action == CRAM:
+            self.cram += sign
+            return
         if review.is_mark:
             return
         self.ratings[review.before * 4 + review.rating - 1] += sign
@@ -455,6 +468,7 @@ class DayStats:
         self.mature += other.mature
         self.mature_passed += other.mature_passed
         self.milliseconds += other.milliseconds
+        self.cram += other.cram
 
     def as_list(self) -> list[int]:
         return [
@@ -464,10 +478,11 @@ class DayStats:
             self.mature,
             self.mature_passed,
             self.milliseconds,
+            self.cram,
         ]
 
     @classmethod
     def from_list(cls, values: list[int]) -> DayStats:
-        if len(values) != 21 or not all(type(v) is int for v in values):
-            raise ValueError("a day's counts are 21 whole numbers")
+        if len(values) != 22 or not all(type(v) is int for v in values):
+            raise ValueError("a day's counts are 22 whole numbers")
         return cls(values[:16], *values[16:])

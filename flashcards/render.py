@@ -314,13 +314,20 @@ def charts_view(charts: Charts, width: int) -> RenderableType:
     from flashcards.chartrender import (
         buttons_table,
         calendar,
+        cram_line,
         forecast_bars,
         memory_bars,
         minutes_bars,
         retention_table,
     )
+    from flashcards.charts import PERIODS
 
     gap = Text("")
+    # Cram answers (a line under the answer buttons) only for a learner who crammed.
+    cram: list[RenderableType] = []
+    if charts.cram_period or charts.cram_today:
+        reach = PERIODS[charts.period]
+        cram = [cram_line(charts.cram_today, charts.cram_period, reach), gap]
     return Group(
         calendar(charts.calendar, width),
         gap,
@@ -330,6 +337,7 @@ def charts_view(charts: Charts, width: int) -> RenderableType:
         gap,
         buttons_table(charts.buttons, width),
         gap,
+        *cram,
         minutes_bars(charts.minutes, width),
         gap,
         memory_bars(charts.memory, width),

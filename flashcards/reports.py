@@ -131,6 +131,9 @@ class Charts:
     minutes: list[float]
     memory: Memory
     period: str
+    #: Cram answers (which never change a schedule): today's, and over ``period``.
+    cram_today: int = 0
+    cram_period: int = 0
 
     def to_dict(self) -> dict[str, object]:
         from flashcards.charts import charts_json
@@ -138,7 +141,8 @@ class Charts:
         figures = charts_json(
             self.calendar, self.forecast, self.retention, self.buttons, self.minutes, self.memory
         )
-        return {"period": self.period, **figures}
+        cram = {"today": self.cram_today, "period": self.cram_period}
+        return {"period": self.period, **figures, "cram_answers": cram}
 
 
 def collect_charts(
@@ -153,6 +157,7 @@ def collect_charts(
     from flashcards.charts import (
         PERIODS,
         answer_buttons,
+        days_cram,
         forecast,
         heatmap,
         in_period,
@@ -169,6 +174,9 @@ def collect_charts(
     for per_day in store.day_stats(ids).values():
         for day, counts in per_day.items():
             days.setdefault(day, DayStats()).absorb(counts)
+    # Cram answers are counted apart; every other figure is of the days with answers.
+    crammed = in_period(days, today, period)
+    days = {day: counts for day, counts in days.items() if counts.reviews}
     states = store.load_states(ids)
     wanted = {(info.id, card) for info in infos for card in info.card_ids}
     mine = {key: state for key, state in states.items() if key in wanted}
@@ -183,4 +191,6 @@ def collect_charts(
         minutes=minutes_per_day(chosen, today, reach),
         memory=memory(mine, now, scheduler),
         period=period,
+        cram_today=days_cram(crammed, today, today),
+        cram_period=days_cram(crammed, None, today),
     )

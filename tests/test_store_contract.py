@@ -699,6 +699,45 @@ def test_a_cram_answer_is_kept_and_undone_without_touching_state_flags_or_counts
     assert reopened.load_states() == {("geo", "lima"): first.state}
 
 
+def test_day_stats_count_cram_answers_apart_and_their_undo_takes_them_back(
+    store_factory: Factory,
+) -> None:
+    store = store_factory()
+    store.load_states()
+    first = answer("geo", "lima", None, 3, T0)
+    store.record(first, None)
+    day, next_day = study_date(T0), study_date(T0 + timedelta(days=1))
+
+    def cram(card: str, state: CardState | None, at: datetime) -> Review:
+        return Review(uuid.uuid4().hex, "geo", card, 2, at, 700, 1, state, action=CRAM)
+
+    crams = [
+        cram("lima", first.state, T0 + timedelta(minutes=5)),
+        cram("oslo", None, T0 + timedelta(minutes=6)),
+        cram("oslo", None, T0 + timedelta(days=1)),  # a day with cram answers only
+    ]
+    for made in crams:
+        store.record(made, made.state)
+    answered = DayStats()
+    answered.add(first, None)
+    expected = {
+        "geo": {
+            day: DayStats(answered.ratings, milliseconds=answered.milliseconds, cram=2),
+            next_day: DayStats(cram=1),
+        }
+    }
+    for view in (store, store_factory()):
+        assert view.day_stats() == expected
+        assert view.day_stats()["geo"][day].reviews == 1  # the answers are as they were
+    store.undo(crams[2], None)
+    store.undo(crams[1], None)
+    expected["geo"] = {day: DayStats(answered.ratings, milliseconds=answered.milliseconds, cram=1)}
+    for view in (store, store_factory()):
+        assert view.day_stats() == expected
+    store.undo(crams[0], first.state)
+    assert store_factory().day_stats()["geo"][day] == answered
+
+
 # -- DynamoDB only ------------------------------------------------------------------
 
 

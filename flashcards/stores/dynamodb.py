@@ -49,6 +49,7 @@ from flashcards.due import DueEntry, entry_of
 from flashcards.errors import ConflictError, StoreError, StoreUnavailable, UsageError
 from flashcards.model import (
     CARD_MARKS,
+    CRAM,
     NO_FLAGS,
     SLOT_SECONDS,
     CardState,
@@ -285,7 +286,9 @@ class DynamoStore:
     def day_stats(self, decks: Collection[str] | None = None) -> dict[str, dict[date, DayStats]]:
         out: dict[str, dict[date, DayStats]] = {}
         for review in self._standing(None, decks):
-            if not review.is_mark and (decks is None or review.deck in decks):
+            # Cram answers are counted apart (``DayStats.cram``); other marks not at all.
+            counted = not review.is_mark or review.action == CRAM
+            if counted and (decks is None or review.deck in decks):
                 days = out.setdefault(review.deck, {})
                 day = study_date(review.reviewed_at)
                 days.setdefault(day, DayStats()).add(review, review.last_interval)

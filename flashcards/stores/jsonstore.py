@@ -42,6 +42,7 @@ from flashcards.errors import ConflictError, StoreError
 from flashcards.exchange import YEARS, in_years
 from flashcards.model import (
     CARD_MARKS,
+    CRAM,
     NO_FLAGS,
     CardState,
     DayStats,
@@ -216,7 +217,7 @@ class JsonStore:
         wanted = self._days.keys() if decks is None else [d for d in decks if d in self._days]
         out = {}
         for deck in wanted:
-            days = {day: stats for day, stats in self._days[deck].items() if stats.reviews}
+            days = {day: stats for day, stats in self._days[deck].items() if not stats.empty}
             if days:  # a deck whose answers were all undone has none, as in every store
                 out[deck] = days
         return out
@@ -595,8 +596,11 @@ class JsonStore:
                 cards[card] = entry.state
             if "undo" in line or "action" in line:
                 self._apply_mark(entry)
-        if entry.reviewed_at is None or "action" in line:
-            return  # a ``set`` line (a state, no review) or a mark (not an answer)
+        if entry.reviewed_at is None:
+            return  # a ``set`` line (a state, no review)
+        action = line.get("action")
+        if action is not None and not (kind == DAYS and action == CRAM):
+            return  # a mark (not an answer); a cram answer counts in the days only
         sign = -1 if "undo" in line else 1
         if kind == DAYS:
             answer = Review(
@@ -607,6 +611,7 @@ class JsonStore:
                 entry.reviewed_at,
                 line.get("duration_ms"),
                 line["before"],
+                action=action,
             )
             day = study_date(entry.reviewed_at)
             self._days[deck].setdefault(day, DayStats()).add(answer, line.get("last_ivl"), sign)
@@ -849,7 +854,7 @@ class JsonStore:
                 days = {
                     day.isoformat(): stats.as_list()
                     for day, stats in sorted(self._days.get(deck, {}).items())
-                    if stats.reviews
+                    if not stats.empty
                 }
                 self.snapshot.write(deck, DAYS, end, window, days)
             except OSError as exc:

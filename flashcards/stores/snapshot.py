@@ -38,8 +38,9 @@ from flashcards.stores.logfile import Offset
 
 INDEX = "index.json"
 #: The layout of the files (a header line with checksums, then the payload). 5: a cards
-#: file keeps its cards' standing marks (suspend, bury, ...) too.
-FORMAT = 5
+#: file keeps its cards' standing marks (suspend, bury, ...) too. 6: a days file counts
+#: each day's cram answers too (older ones are rebuilt from the log).
+FORMAT = 6
 #: File names longer than this (in bytes, before the suffix) are cut and end in a hash.
 NAME_BYTES = 120
 HASHED = "#"  # never in a quoted deck id, so it marks a hashed name

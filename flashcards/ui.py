@@ -513,9 +513,18 @@ class StudyScreen:
         and the version read before stays in use."""
         from pathlib import Path
 
+        from flashcards.deckpaths import builtin_deck_folder
         from flashcards.editing import edit_deck_at
 
         path = Path(self.session.catalog.info(card.deck).path)
+        if path.resolve().parent == builtin_deck_folder().resolve():
+            # Shipped with the program: an edit would be lost on upgrade, if allowed at all.
+            self.say(
+                f"{card.deck} is a built-in deck and is not edited; copy {path} into your "
+                "decks folder under another name to keep your own",
+                style="red",
+            )
+            return card
         try:
             with self.keys.released():
                 edit_deck_at(path, card.id)

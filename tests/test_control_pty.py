@@ -202,3 +202,21 @@ def test_e_edits_the_card_in_the_editor_and_shows_it_again(
     assert all(" icanon" in s and " echo" in s for s in settings)
     deck_file(env).write_text(DECK.replace("question: qa,", "question: qa edited,"))
     assert cards(env)["a"]["reps"] == 1 and cards(env)["a"]["question"] == "qa edited"
+
+
+def test_e_on_a_built_in_deck_says_how_to_make_it_yours_and_starts_no_editor(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    started = tmp_path / "started"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {started}\n")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    env = {**env, "EDITOR": str(editor)}
+    env.pop("FLASHCARDS_DECKS")
+    child = spawn(["study", "dynamoose"], env)
+    child.expect("Dynamoose")
+    child.expect("e edit")
+    child.send("e")
+    screen(child, "What is Dynamoose", "dynamoose is a built-in deck and is not edited")
+    finish(child)
+    assert not started.exists()

@@ -349,13 +349,17 @@ class StudySession:
     def _mark(self, step: _Step, key: CardKey, action: str, now: datetime) -> None:
         """Keep one mark durably and apply it to the session."""
         before = self.state(key)
-        mark = mark_review(key, action, before, now)
-        try:
-            self.store.record(mark, before)
-        except ConflictError:
-            raise StoreError(
-                f"{key[0]}/{key[1]} was just changed in another session; try again"
-            ) from None
+        for _ in range(CONFLICT_RETRIES):
+            mark = mark_review(key, action, before, now)
+            try:
+                self.store.record(mark, before)
+                break
+            except ConflictError as conflict:
+                # Answered in another session meanwhile: the mark goes on that state.
+                before = conflict.current if isinstance(conflict.current, CardState) else None
+                self._set_state(key, before)
+        else:
+            raise StoreError(f"{key[0]}/{key[1]} keeps changing in another session; try again")
         step.records.append((mark, before))
         flags = self.flags.get(key, NO_FLAGS)
         step.flags.setdefault(key, flags)

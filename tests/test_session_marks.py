@@ -169,3 +169,26 @@ def test_a_card_taken_out_of_its_deck_by_an_edit_is_skipped(tmp_path: Path, open
     card = s.next_card(NOW)
     assert card is not None and card.id == "b"
     assert "a" not in queued(s)
+
+
+@pytest.mark.parametrize("action", [SUSPEND, BURY, "forget"])
+def test_a_card_answered_in_another_session_meanwhile_can_still_be_set_aside(
+    tmp_path: Path, open_: Opener, action: str
+) -> None:
+    s = session(tmp_path, open_())
+    card = s.card(("d", "a"))
+    other = session(tmp_path, open_())  # another terminal answers the card first
+    other.answer(other.card(("d", "a")), 4, NOW)
+    answered = other.state(("d", "a"))
+    assert answered is not None
+    if action == "forget":
+        s.forget(card, NOW + timedelta(minutes=1))
+        assert s.state(("d", "a")) is None
+    else:
+        s.set_aside(card, action, NOW + timedelta(minutes=1))
+    flags = open_().flags()
+    assert flags.get(("d", "a")) is not None or action == "forget"
+    assert (open_().load_states().get(("d", "a")) is None) == (action == "forget")
+    s.undo()  # the mark only: the other session's answer stays
+    assert open_().load_states().get(("d", "a")) == answered
+    assert ("d", "a") not in open_().flags()

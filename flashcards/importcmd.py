@@ -439,7 +439,19 @@ def import_notes(
     )
     if not dry_run:
         write_plan(plan)
-    return plan_lines(plan, dry_run)
+    return plan_lines(plan, dry_run) + off_path_notice(settings)
+
+
+def off_path_notice(settings: Settings) -> list[str]:
+    """A line saying that imported decks are out of sight, when the deck path (set
+    with ``--decks`` or ``FLASHCARDS_DECKS``) leaves out ``$FLASHCARDS_HOME/decks``."""
+    folder = (settings.home / "decks").resolve()
+    if any(path.resolve() == folder for path in settings.deck_path):
+        return []
+    return [
+        f"Note: {folder} is not on the deck path (FLASHCARDS_DECKS or --decks); "
+        "add it there to study the imported decks."
+    ]
 
 
 def import_package_file(
@@ -454,4 +466,5 @@ def import_package_file(
             f"{file}: importing Anki packages is not available in this version"
         ) from None
     report = import_package(file, settings, store, dry_run=dry_run, force=force)
-    return report.lines(), list(report.notices)
+    written = any(plan.kept_at is None for plan in report.decks)
+    return report.lines() + (off_path_notice(settings) if written else []), list(report.notices)

@@ -719,3 +719,16 @@ def test_anki_deck_column_names_the_deck_or_each_cards_section(
         ("*Lang::French*\nchat", ("animal", "lang-french")),
         ("*Geo*\nCapital of Peru?", ("geo",)),
     ]
+
+
+def test_an_import_out_of_the_deck_path_says_so(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text("### Why?\nBecause.\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = runner.invoke(app, ["import", str(notes)], env={"FLASHCARDS_DECKS": str(elsewhere)})
+    assert result.exit_code == 0, result.output
+    assert "is not on the deck path (FLASHCARDS_DECKS or --decks)" in result.stdout
+    assert "not on the deck path" not in ok(runner, "import", str(notes)).stdout

@@ -9,8 +9,17 @@ from datetime import datetime
 
 from flashcards.catalog import Catalog
 from flashcards.errors import ConflictError, StoreError, UsageError
-from flashcards.model import BURY, FORGET, NO_FLAGS, SUSPEND, UNBURY, UNSUSPEND, Flags
-from flashcards.session import mark_review
+from flashcards.model import (
+    BURY,
+    FORGET,
+    NO_FLAGS,
+    SUSPEND,
+    UNBURY,
+    UNSUSPEND,
+    CardState,
+    Flags,
+)
+from flashcards.session import CONFLICT_RETRIES, mark_review
 from flashcards.stores import CardKey, Store
 
 #: What each command says it did, and what it says of a card it has nothing to do for.
@@ -73,12 +82,15 @@ def apply_marks(
         if not needs_mark(action, flags.get(key, NO_FLAGS), state is None, now):
             unchanged.append(f"{key[0]}/{key[1]} {DONE[action][1]}.")
             continue
-        try:
-            store.record(mark_review(key, action, state, now), state)
-        except ConflictError:
-            raise StoreError(
-                f"{key[0]}/{key[1]} was just changed in another session; try again"
-            ) from None
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                store.record(mark_review(key, action, state, now), state)
+                break
+            except ConflictError as conflict:
+                # Answered in another session meanwhile: the mark goes on that state.
+                state = conflict.current if isinstance(conflict.current, CardState) else None
+        else:
+            raise StoreError(f"{key[0]}/{key[1]} keeps changing in another session; try again")
         marked.append(key)
     return Outcome(marked, unchanged)
 

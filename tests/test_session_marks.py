@@ -192,3 +192,27 @@ def test_a_card_answered_in_another_session_meanwhile_can_still_be_set_aside(
     s.undo()  # the mark only: the other session's answer stays
     assert open_().load_states().get(("d", "a")) == answered
     assert ("d", "a") not in open_().flags()
+
+
+def test_a_mark_from_the_command_line_goes_on_a_card_answered_meanwhile(
+    tmp_path: Path, open_: Opener
+) -> None:
+    from flashcards.markcmd import apply_marks
+
+    s = session(tmp_path, open_())
+    store = open_()
+    store.load_states()
+    real_record = store.record
+    answered: list[Any] = []
+
+    def record_after_another_answer(review: Review, expected: Any) -> None:
+        if not answered:  # another terminal answers the card between read and write
+            other = session(tmp_path, open_())
+            answered.append(other.answer(other.card(("d", "a")), 4, NOW))
+        real_record(review, expected)
+
+    store.record = record_after_another_answer  # type: ignore[method-assign]
+    outcome = apply_marks(SUSPEND, ["d/a"], s.catalog, store, NOW + timedelta(minutes=1))
+    assert outcome.marked == [("d", "a")]
+    assert open_().flags()[("d", "a")].suspended
+    assert open_().load_states()[("d", "a")] == answered[0]

@@ -379,13 +379,14 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
                 "(its reviews stay in the log)"
             )
     counts = {kind: sum(c.kind == kind for c in plan.changes) for kind in Kind}
-    total = counts[Kind.added] + counts[Kind.changed] + counts[Kind.same]
+    entries = [change.new for change in plan.changes if change.new is not None]
+    total = _cards_of(entries)
     if plan.text is None:
-        summary = f"Deck {plan.deck_id} is up to date with {plan.source.name} ({_cards(total)})."
+        summary = f"Deck {plan.deck_id} is up to date with {plan.source.name}: {total}."
     else:
         verb = "Would import" if dry_run else "Imported"
         summary = (
-            f"{verb} {plan.source.name} into deck {plan.deck_id} ({plan.name}): {_cards(total)}, "
+            f"{verb} {plan.source.name} into deck {plan.deck_id} ({plan.name}): {total}, "
             f"{counts[Kind.added]} added, {counts[Kind.changed]} changed, "
             f"{counts[Kind.removed]} removed"
             + (", the rest in the file's new order" if plan.reordered else "")
@@ -393,6 +394,26 @@ def plan_lines(plan: ImportPlan, dry_run: bool) -> list[str]:
             + (" (nothing written)" if dry_run else "")
         )
     return [*lines, summary]
+
+
+def _cards_of(entries: list[dict[str, Any]]) -> str:
+    """``10 cards``, or ``5 entries (7 cards)`` when reversed or cloze entries make more."""
+    from flashcards.cardkinds import ClozeError, parse_cloze
+
+    cards = 0
+    for entry in entries:
+        if "cloze" in entry:
+            try:
+                pieces = parse_cloze(str(entry["cloze"]))
+            except ClozeError:
+                pieces = []
+            cards += len({piece.number for piece in pieces if not isinstance(piece, str)}) or 1
+        else:
+            cards += 2 if entry.get("reverse") else 1
+    if cards == len(entries):
+        return _cards(cards)
+    count = len(entries)
+    return f"{count} {'entry' if count == 1 else 'entries'} ({_cards(cards)})"
 
 
 def _cards(count: int) -> str:

@@ -732,3 +732,18 @@ def test_an_import_out_of_the_deck_path_says_so(
     assert result.exit_code == 0, result.output
     assert "is not on the deck path (FLASHCARDS_DECKS or --decks)" in result.stdout
     assert "not on the deck path" not in ok(runner, "import", str(notes)).stdout
+
+
+def test_the_summary_counts_the_cards_reversed_and_cloze_entries_make(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    table = tmp_path / "kinds.csv"
+    table.write_text("{{c1::Rome}} is in {{c2::Italy}},\nchien,dog\n", encoding="utf-8")
+    assert "2 entries (3 cards), 2 added" in ok(runner, "import", str(table)).stdout
+    inline = tmp_path / "inline.md"
+    inline.write_text("chat:::cat\n", encoding="utf-8")
+    assert ": 1 entry (2 cards), 1 added" in ok(runner, "import", str(inline)).stdout
+    assert (
+        "is up to date with inline.md: 1 entry (2 cards)."
+        in ok(runner, "import", str(inline)).stdout
+    )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flashcards.ankiread import AnkiCard, AnkiCollection, Note, NoteType, PackageError, read_package
 from flashcards.errors import UsageError
-from flashcards.model import BURY, FORGET, SUSPEND, Review, to_us
+from flashcards.model import BURY, CRAM, FORGET, SUSPEND, Review, to_us
 
 if TYPE_CHECKING:
     from flashcards.config import Settings
@@ -47,6 +47,9 @@ _OUR_GUID = re.compile(r"fc:([^/\x00-\x1f]+)/([^\s/#]+)")
 #: Anki's review kinds that are not answers: a manual change (set due date, reset) and a
 #: reschedule by FSRS. Their ease is 0.
 MANUAL, RESCHEDULED = 4, 5
+#: A review in a filtered deck; with factor 0 it is a cram answer (rescheduling off),
+#: which Anki leaves out of the card's schedule and memory state.
+FILTERED = 3
 SUSPENDED_QUEUE = -1
 BURIED_QUEUES = (-2, -3)
 
@@ -81,6 +84,7 @@ class ImportReport:
     added: int = 0
     manual_skipped: int = 0
     resets: int = 0
+    cram: int = 0
     orphan_reviews: int = 0
     suspended: int = 0
     buried: int = 0
@@ -105,6 +109,7 @@ class ImportReport:
             f"{already} already present); skipped {self.manual_skipped} manual reschedules "
             f"and {self.orphan_reviews} reviews of cards not in the package; "
             f"{self.resets} resets (the card made new again, as Anki did); "
+            f"{self.cram} cram answers (kept, leaving the schedule alone, as in Anki); "
             f"{self.suspended} suspended, {self.buried} buried."
         )
         return out
@@ -408,6 +413,20 @@ def _reviews(
         deck, card = key
         # The learner's local time: study days roll over at 4 a.m. where they are.
         at = datetime.fromtimestamp(entry.id / 1000, tz=UTC).astimezone()
+        if entry.kind == FILTERED and entry.factor == 0:
+            report.cram += 1
+            reviews.append(
+                Review(
+                    review_id(deck, card, entry.id, entry.ease),
+                    deck,
+                    card,
+                    entry.ease,
+                    at,
+                    max(0, entry.time_ms),
+                    action=CRAM,
+                )
+            )
+            continue
         if reset:
             report.resets += 1
             reviews.append(

@@ -30,6 +30,7 @@ from flashcards.cardkinds import REVERSE_PART
 from flashcards.days import day_start, study_date
 from flashcards.model import (
     CLOZE,
+    CRAM,
     FORGET,
     LEARNING,
     RELEARNING,
@@ -230,7 +231,7 @@ class _Collection:
         self._col()
         for review in sorted(reviews, key=lambda r: r.reviewed_at):
             cid = card_ids.get(review.key)
-            if cid is not None and (not review.is_mark or review.action == FORGET):
+            if cid is not None and (not review.is_mark or review.action in (FORGET, CRAM)):
                 self._revlog(cid, review)
                 summary.reviews += 0 if review.is_mark else 1
         return media
@@ -348,7 +349,10 @@ class _Collection:
         while revlog_id in self.revlog_ids:  # two answers in one millisecond
             revlog_id += 1
         self.revlog_ids.add(revlog_id)
-        if review.is_mark:  # a reset: Anki's manual entry with interval and factor 0
+        if review.action == CRAM:  # Anki's filtered-deck answer with factor 0: no schedule
+            duration = min(review.duration_ms or 0, 2**31 - 1)
+            row = (revlog_id, card_id, review.rating, 0, 0, 0, duration, 3)
+        elif review.is_mark:  # a reset: Anki's manual entry with interval and factor 0
             row = (revlog_id, card_id, 0, 0, 0, 0, 0, 4)
         else:
             state = review.state

@@ -431,3 +431,43 @@ def test_a_deck_of_the_id_of_a_builtin_deck_is_refused(tmp_path: Path, isolated_
     with pytest.raises(PackageError, match=r"Anki deck 'Dynamoose' would be deck dynamoose, "):
         _import(out)
     assert not isolated_home.exists() or _files(isolated_home) == {}
+
+
+def test_cram_answers_come_and_go_without_touching_the_schedule(
+    tmp_path: Path, isolated_home: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ankibuild import import_into_anki
+
+    utc_environment()
+    (tmp_path / "a").mkdir()
+    col = open_collection(tmp_path / "a" / "collection.anki2")
+    note = AnkiNote("Basic", ["q", "a"], "Cram", answers=[(0, 3, T0), (0, 3, T0 + 2 * DAY)])
+    add_notes(col, [note], {})
+    cid = note.card_ids[0]
+    # an answer in a filtered deck with rescheduling off: kind 3 (filtered), factor 0
+    at_ms = int((T0 + 3 * DAY).timestamp() * 1000)
+    col.db.execute("INSERT INTO revlog VALUES (?, ?, -1, 1, 0, 0, 0, 7000, 3)", at_ms, cid)
+    stability, difficulty = memory_state(col, cid)
+    package = export_package(col, tmp_path / "cram.apkg", legacy=False)
+    col.close()
+
+    report = _import(package)
+    assert (report.reviews, report.cram) == (2, 1)
+    row = _cards_json(runner, monkeypatch, "cram")[("cram", f"anki-{note.note_id}")]
+    assert row["stability"] == pytest.approx(stability, rel=1e-3)
+    assert row["difficulty"] == pytest.approx(difficulty, abs=5e-3)
+    history = runner.invoke(app, ["progress", "export"]).stdout
+    assert '"action": "cram"' in history or '"action":"cram"' in history
+
+    # and back to Anki as the same kind of row
+    out = tmp_path / "back.apkg"
+    assert runner.invoke(app, ["export", "cram", "--to", str(out)]).exit_code == 0
+    (tmp_path / "b").mkdir()
+    col = open_collection(tmp_path / "b" / "collection.anki2")
+    try:
+        import_into_anki(col, out)
+        rows = col.db.all("SELECT ease, type, factor, time FROM revlog ORDER BY id")
+    finally:
+        col.close()
+    assert rows[-1] == [1, 3, 0, 7000]
+    assert len(rows) == 3

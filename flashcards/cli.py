@@ -159,8 +159,9 @@ TagOption = Annotated[
     typer.Option(
         "--tag",
         metavar="TAG",
-        help="Only cards with this tag (repeatable: any of them); -TAG leaves out cards with "
-        "it. Deck tags count; `leech` marks leeches.",
+        help="Only cards with this tag or one below it (lang: lang::greek too; * any "
+        "text; repeatable: any of them); -TAG leaves out cards with it. Deck tags count; "
+        "`leech` marks leeches.",
         show_default=False,
     ),
 ]

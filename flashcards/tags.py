@@ -1,6 +1,7 @@
 """Choosing cards by tag: ``--tag TAG`` (any of these), ``--tag -TAG`` (none of these).
 
-A card's tags are its own, its deck's, and ``leech`` once its lapses have reached its
+A tag also names the tags below it (``lang`` names ``lang::greek``) and ``*`` stands for
+any text, as in Anki's ``tag:`` search. A card's tags are its own, its deck's, and ``leech`` once its lapses have reached its
 deck's leech threshold (Anki tags a leech at the threshold; the tag stays while the
 lapses do). Tags match without regard to case, as in Anki. Pure: no store, no clock.
 """
@@ -49,9 +50,21 @@ class TagFilter:
 
     def matches(self, tags: Collection[str]) -> bool:
         """Whether a card with these tags (already case-folded) passes."""
-        if self.include and self.include.isdisjoint(tags):
+        if self.include and not any(_names(wanted, tags) for wanted in self.include):
             return False
-        return self.exclude.isdisjoint(tags)
+        return not any(_names(unwanted, tags) for unwanted in self.exclude)
+
+
+def _names(wanted: str, tags: Collection[str]) -> bool:
+    """Whether ``wanted`` names one of ``tags`` as Anki's ``tag:`` search does: the tag
+    itself or one below it (``lang`` names ``lang::greek``), ``*`` standing for any
+    text within a tag."""
+    if "*" not in wanted:
+        return wanted in tags or any(tag.startswith(f"{wanted}::") for tag in tags)
+    import re
+
+    pattern = re.compile(".*".join(map(re.escape, wanted.split("*"))) + "(::.*)?")
+    return any(pattern.fullmatch(tag) for tag in tags)
 
 
 #: The filter that lets every card through.

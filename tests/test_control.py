@@ -365,3 +365,15 @@ def test_a_card_set_aside_in_study_leaves_its_place_to_the_next_new_card(
     out = ok(runner, "study", input=f"\n4\n{key}\n\n3\nq\n")  # Easy on qa, then qb aside
     assert shown(out) == ["qa", "qb", then]
     assert "Answered 2 cards" in out
+
+
+def test_a_tag_chooses_its_child_tags_and_a_star_any_text_as_in_anki() -> None:
+    from flashcards.tags import TagFilter
+
+    chosen = TagFilter.parse(["lang"])
+    assert chosen.matches({"lang::greek"}) and chosen.matches({"lang"})
+    assert not chosen.matches({"language"}) and not chosen.matches({"other::lang"})
+    assert TagFilter.parse(["lang::*k"]).matches({"lang::greek"})
+    assert not TagFilter.parse(["lang::*k"]).matches({"lang::latin"})
+    assert not TagFilter.parse(["-lang"]).matches({"lang::latin::verbs"})
+    assert TagFilter.parse(["-lang::greek"]).matches({"lang::latin"})

@@ -372,6 +372,16 @@ class StudySession:
     def can_undo(self) -> bool:
         return bool(self._history)
 
+    def last_step(self) -> str | None:
+        """What ``undo`` would take back: ``answer``, or the mark (``suspend``, ``bury``,
+        ``forget``); ``None`` when nothing can be undone."""
+        if not self._history:
+            return None
+        last = self._history[-1]
+        if last.answer is not None or not last.records:
+            return "answer"
+        return last.records[0][0].action or "answer"
+
     def undo(self) -> Card | None:
         """Take back the last answer, suspend, bury or forget of this session (all the
         cards it touched); returns its card, to show again."""

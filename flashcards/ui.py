@@ -777,9 +777,10 @@ class StudyScreen:
     def _draw_finished(self) -> None:
         self.console.print(Text("Done for now.", style="bold green"))
         self._next_due_line()
-        if self.session.can_undo():
+        last = self.session.last_step()
+        if last is not None:
             self.console.print(
-                Text("u undo the last answer · any other key to finish", style="dim")
+                Text(f"u undo the last {last} · any other key to finish", style="dim")
             )
 
     def _more_below(self) -> bool:

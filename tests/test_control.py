@@ -377,3 +377,15 @@ def test_a_tag_chooses_its_child_tags_and_a_star_any_text_as_in_anki() -> None:
     assert not TagFilter.parse(["lang::*k"]).matches({"lang::latin"})
     assert not TagFilter.parse(["-lang"]).matches({"lang::latin::verbs"})
     assert TagFilter.parse(["-lang::greek"]).matches({"lang::latin"})
+
+
+@pytest.mark.parametrize(("key", "step"), [("@", "suspend"), ("-", "bury"), ("\n4", "answer")])
+def test_the_end_screen_names_the_step_u_takes_back(
+    runner: CliRunner, decks: Path, key: str, step: str
+) -> None:
+    (decks / "d.yaml").write_text("name: D\ncards:\n  - {id: a, question: qa, answer: aa}\n")
+    out = ok(runner, "study", input=f"{key}\nu\nq\n")
+    _, found, after = out.partition("Done for now.")
+    assert found and f"u undo the last {step} · any other key" in after
+    assert "Undone." in after and not rows(runner)["a"]["suspended"]
+    assert not rows(runner)["a"]["buried"] and rows(runner)["a"]["state"] == "new"

@@ -113,7 +113,7 @@ def test_the_snapshot_keeps_cram_counts_and_an_older_one_is_rebuilt_quietly(
     # A snapshot of the format before cram answers were counted: read as none, rebuilt
     # from the log (no notice: nothing is wrong), counting them.
     with monkeypatch.context() as patched:
-        patched.setattr(snapshot, "FORMAT", snapshot.FORMAT - 1)
+        patched.setattr(snapshot, "FORMAT", 5)  # the last that did not count them
         patched.setattr(DayStats, "as_list", lambda self: _old_list(self))
         JsonStore(isolated_home).rebuild_snapshot()
     older = JsonStore(isolated_home)

@@ -1,12 +1,14 @@
 """The JSON store's snapshot: per-deck files that cache what the review log says.
 
-For each deck two files, each recording the log offset (bytes and lines) it reflects:
+For each deck three files, each recording the log offset (bytes and lines) it reflects:
 
 * ``<deck>.cards.json`` — card states, compactly encoded (times as integer
   microseconds since the epoch, exact), and each card's standing marks
   (``[id, action, ISO time]``, in time order), from which its flags follow;
 * ``<deck>.activity.json`` — review counts per quarter hour (``model.slot_of``) as a flat list
-  ``[hour, reviews, new, review, passed, hour, ...]`` sorted by hour.
+  ``[hour, reviews, new, review, passed, hour, ...]`` sorted by hour;
+* ``<deck>.days.json`` — each study day's counts for ``stats`` (``model.DayStats.as_list``:
+  ratings per card state, young and mature answers, time, cram answers).
 
 ``index.json`` is written last by a compaction: its offset ``log`` says that, for
 every deck, the log between the deck's own file offset and ``log`` holds nothing for

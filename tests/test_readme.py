@@ -58,3 +58,23 @@ def test_config_example_is_accepted(isolated_home: Path, runner: CliRunner) -> N
     assert scheduling.for_deck("aws-dynamodb").desired_retention == 0.85
     assert scheduling.for_deck("dynamoose").desired_retention == 0.9
     assert len(scheduling.for_deck("dynamoose").parameters) == 21
+
+
+def test_deck_options_example_is_accepted(isolated_home: Path, runner: CliRunner) -> None:
+    (example,) = [b for b in blocks("toml") if "[options]" in b]
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text(example)
+    from flashcards.catalog import open_catalog
+    from flashcards.config import load_settings
+    from flashcards.deckpaths import builtin_deck_folder
+
+    settings = load_settings()
+    assert settings.builtin_decks is False
+    listed = runner.invoke(app, ["list-decks", "--json"])
+    assert listed.exit_code == 0 and listed.stdout.strip() == "[]"
+    catalog = open_catalog([builtin_deck_folder()], None)
+    options = settings.deck_options(catalog)
+    assert options("aws-dynamodb").new_per_day == 5
+    assert options("aws-dynamodb").leech_action == "suspend"
+    assert options("dynamoose").new_per_day == 30
+    assert options("dynamoose").learning_steps == (1.0, 10.0, 60.0)

@@ -128,8 +128,8 @@ class CramSession(StudySession):
     def answer(
         self, card: Card, rating: int, now: datetime, duration_ms: int | None = None
     ) -> CardState | None:
-        """Keep a cram review; the card's state stays as it is. Again brings the card
-        back at the end of the session."""
+        """Keep a cram review; the card's state stays as it is. Again or Hard brings the
+        card back at the end of the session."""
         key = (card.deck, card.id)
         expected = self.state(key)
         queue_before = self.queue.copy()
@@ -145,7 +145,9 @@ class CramSession(StudySession):
         else:
             raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
         assert isinstance(self.queue, CramQueue)
-        self.queue.done(key, again=rating == 1)
+        # Anki's preview answers: Again and Hard come back later (1 and 10 minutes),
+        # Good and Easy are done with the card.
+        self.queue.done(key, again=rating <= 2)
         self._history.append(_Step(key, [(review, expected)], queue_before, answer=review))
         self.summary.answered += 1
         self.summary.again += rating == 1
@@ -156,8 +158,9 @@ class CramSession(StudySession):
         return None
 
     def button_labels(self, card: Card, now: datetime) -> dict[int, str]:
-        """Again brings the card back later in the session; the others are done with it."""
-        return {1: "again later", 2: "done", 3: "done", 4: "done"}
+        """Again and Hard bring the card back later in the session; Good and Easy are
+        done with it."""
+        return {1: "again later", 2: "again later", 3: "done", 4: "done"}
 
 
 def cram_review(

@@ -162,15 +162,15 @@ def test_cram_goes_through_every_card_and_leaves_every_schedule_alone(
 ) -> None:
     ok(runner, "study", input="\n4\n\n1\nq\n")  # a review card, one learning card
     before = ok(runner, "cards", "--json")
-    # every card, due or not; Again brings one back at the end
+    # every card, due or not; Again or Hard brings one back at the end, as Anki's preview
     out = ok(runner, "study", "--cram", input="\n1\n\n3\n\n3\n\n3\n\n2\n\n3\nq\n")
     cards = shown(out)
     # soonest due first (the learning card, then the review card), new cards last
-    assert cards == ["qb", "qa", "ab", "qc", "qb"]  # Again on the first: it comes back
-    assert "Answered 5 cards (1 Again)" in out
+    assert cards == ["qb", "qa", "ab", "qc", "qb", "qb"]  # Again, then Hard: back twice
+    assert "Answered 6 cards (1 Again)" in out
     assert ok(runner, "cards", "--json") == before
     crammed = [line for line in logged() if line.get("action") == "cram"]
-    assert len(crammed) == 5 and {line["rating"] for line in crammed} == {1, 2, 3}
+    assert len(crammed) == 6 and {line["rating"] for line in crammed} == {1, 2, 3}
     history = ok(runner, "cards", "d/b")  # the card's history shows its cram answers
     assert "cram: Again" in history and "cram: Hard" in history
     assert ok(runner, "cards", "--json", now=TOMORROW) == ok(

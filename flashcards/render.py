@@ -157,15 +157,25 @@ def deck_table(rows: list[dict[str, object]], width: int = 80) -> RenderableType
     names = [plain(str(r["name"]), one_line=True) for r in rows]
     sources = [plain(short_path(str(r["path"])), one_line=True) for r in rows]
     longest_word = max((cell_len(w) for name in names for w in name.plain.split()), default=0)
-    columns = [
-        _Column("Deck", ids, narrowest=12),
-        _Column("Name", names, narrowest=max(10, longest_word), yields=1),
-        *(_Column(h, [Text(str(r[key])) for r in rows], numeric=True) for h, key in counts),
-    ]
-    table = _table("Decks", [*columns, _Column("Source", sources)], width)
+    longest_id = max((i.cell_len for i in ids), default=0)
+
+    def columns_with(id_width: int) -> list[_Column]:
+        return [
+            _Column("Deck", ids, narrowest=id_width),
+            _Column("Name", names, narrowest=max(10, longest_word), yields=1),
+            *(_Column(h, [Text(str(r[key])) for r in rows], numeric=True) for h, key in counts),
+        ]
+
+    # An id whole is worth more than the source beside it: the sources go below first.
+    whole = columns_with(min(max(longest_id, 12), 24))
+    table = _table("Decks", [*whole, _Column("Source", sources)], width)
     if table is not None:
         return table
+    columns = whole
     table = _table("Decks", columns, width)
+    if table is None:
+        columns = columns_with(12)
+        table = _table("Decks", columns, width)
     if table is not None:
         paths = Table.grid(padding=(0, 2, 0, 0))
         paths.add_column(no_wrap=True)

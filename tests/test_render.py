@@ -223,3 +223,20 @@ def test_markup_in_ids_and_questions_is_shown_literally(
     assert "[red]X[/red]" in listed
     shown = runner.invoke(app, ["cards", "[bold]deck/[blink]c", *args]).stdout
     assert "[red]Q[/red]" in shown and "[blink]c" in shown
+
+
+def test_deck_ids_stay_whole_and_the_sources_go_below_when_both_do_not_fit() -> None:
+    from rich.console import Console
+
+    from flashcards.render import deck_table
+
+    row = {"cards": 5, "new": 5, "due": 0, "learning": 0, "buried": 0, "suspended": 0}
+    rows = [
+        {"id": "aws-api-gateway", "name": "AWS API Gateway", "path": "built-in", **row},
+        {"id": "greek", "name": "Greek", "path": "/tmp/r/decks/greek.yaml", **row},
+    ]
+    console = Console(width=80, record=True, color_system=None)
+    console.print(deck_table(rows, 80))
+    out = console.export_text()
+    assert "aws-api-gateway  AWS API Gateway" in out
+    assert any(line.split() == ["aws-api-gateway", "built-in"] for line in out.splitlines())

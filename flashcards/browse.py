@@ -3,7 +3,7 @@ Pure: decks, states and ``now`` come in, rows go out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -159,12 +159,14 @@ def card_rows(
     scheduler: Callable[[str], SchedulerConfig] = lambda _deck: DEFAULT_CONFIG,
     flags: Mapping[CardKey, Flags] | None = None,
     leech_threshold: Callable[[str], int] = lambda _deck: 8,
+    held: Collection[CardKey] = (),
 ) -> list[CardRow]:
     """One row per card of ``decks`` that passes ``filters``, in deck order or sorted by
     ``sort`` (due: soonest first; stability: lowest first; difficulty and lapses:
     highest first; new cards always last). Retrievability follows each deck's
     parameters (``scheduler``); ``flags`` are the cards' marks (``Store.flags``) and
-    ``leech_threshold`` each deck's (for the ``leech`` tag)."""
+    ``leech_threshold`` each deck's (for the ``leech`` tag); ``held`` the cards buried
+    until the next study day because a sibling was answered today (``queue.buried_today``)."""
     rows = []
     marks = flags or {}
     for deck in decks:
@@ -176,7 +178,8 @@ def card_rows(
             r = retrievability(state, now, config) if state else None
             card_flags = marks.get(key, NO_FLAGS)
             tags = card_tags(card, deck.tags, state, threshold)
-            row = CardRow(card, deck.tags, state, r, card_flags, tags, card_flags.buried(now))
+            buried = card_flags.buried(now) or key in held
+            row = CardRow(card, deck.tags, state, r, card_flags, tags, buried)
             if _matches(row, filters, now):
                 rows.append(row)
     if sort is not None:

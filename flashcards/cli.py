@@ -526,6 +526,7 @@ def cards(
     from flashcards.browse import Filters, SortKey, card_history, card_rows
     from flashcards.model import STATE_NAMES
     from flashcards.render import card_detail
+    from flashcards.reports import held_siblings
     from flashcards.tags import TagFilter
 
     tags = TagFilter.parse(tag)
@@ -557,6 +558,7 @@ def cards(
         )
         options = settings.deck_options(catalog)
         scheduler, flags = settings.schedulers(catalog), progress.flags(ids)
+        held = held_siblings(infos, states, now, options)
 
         def threshold(deck: str) -> int:
             return options(deck).leech_threshold
@@ -564,7 +566,13 @@ def cards(
         if single:
             deck_id, card_id = single[0].split("/", 1)
             every = card_rows(
-                loaded, states, now, scheduler=scheduler, flags=flags, leech_threshold=threshold
+                loaded,
+                states,
+                now,
+                scheduler=scheduler,
+                flags=flags,
+                leech_threshold=threshold,
+                held=held,
             )
             rows = [r for r in every if r.card.id == card_id]
             if not rows:
@@ -598,6 +606,7 @@ def cards(
                 scheduler=scheduler,
                 flags=flags,
                 leech_threshold=threshold,
+                held=held,
             )
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
@@ -631,7 +640,8 @@ def _marks(
     catalog = _catalog(settings)
     progress = _store(settings)
     try:
-        outcome = apply_marks(action, cards, catalog, progress, clock.now())
+        options = settings.deck_options(catalog)
+        outcome = apply_marks(action, cards, catalog, progress, clock.now(), options)
         out = console()
         for line in outcome.unchanged:
             out.print(plain(line, "yellow"), soft_wrap=True)

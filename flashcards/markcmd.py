@@ -3,7 +3,7 @@ command line. Every card named is checked before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from flashcards.model import (
     CardState,
     Flags,
 )
+from flashcards.options import DeckOptions
 from flashcards.session import CONFLICT_RETRIES, mark_review
 from flashcards.stores import CardKey, Store
 
@@ -68,19 +69,40 @@ def needs_mark(action: str, flags: Flags, is_new: bool, now: datetime) -> bool:
 
 
 def apply_marks(
-    action: str, names: Sequence[str], catalog: Catalog, store: Store, now: datetime
+    action: str,
+    names: Sequence[str],
+    catalog: Catalog,
+    store: Store,
+    now: datetime,
+    options: Callable[[str], DeckOptions] | None = None,
 ) -> Outcome:
-    """Check every card named, then keep one mark for each card it changes."""
+    """Check every card named, then keep one mark for each card it changes. ``options``
+    (each deck's) tell which decks bury siblings, for what ``unbury`` says of a card
+    waiting for the next study day because a sibling was answered today."""
     keys = card_keys(names, catalog)
     decks = sorted({deck for deck, _ in keys})
     states = store.load_states(decks)
     flags = store.flags(decks)
+    held: set[CardKey] = set()
+    if action == UNBURY:
+        from flashcards.options import DeckOptionsMap
+        from flashcards.reports import held_siblings
+
+        infos = catalog.select(decks)
+        held = held_siblings(infos, states, now, options or DeckOptionsMap.from_deck_files(catalog))
     marked: list[CardKey] = []
     unchanged: list[str] = []
     for key in keys:
         state = states.get(key)
         if not needs_mark(action, flags.get(key, NO_FLAGS), state is None, now):
-            unchanged.append(f"{key[0]}/{key[1]} {DONE[action][1]}.")
+            if key in held:
+                unchanged.append(
+                    f"{key[0]}/{key[1]} waits for the next study day because a sibling was "
+                    "answered today (bury_siblings: false in the deck's options lets "
+                    "siblings come the same day)."
+                )
+            else:
+                unchanged.append(f"{key[0]}/{key[1]} {DONE[action][1]}.")
             continue
         for _ in range(CONFLICT_RETRIES):
             try:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.due import DueEntry, is_due
-from flashcards.model import CARD_PART, REVIEW, Flags
+from flashcards.model import CARD_PART, REVIEW, CardState, Flags
 from flashcards.stores import CardKey, Store
 
 if TYPE_CHECKING:
@@ -46,6 +46,20 @@ def buried_cards(
         return set()
     states = store.load_states(decks)
     return buried_today(cards, overview, answered_today(states, now))
+
+
+def held_siblings(
+    infos: Iterable[DeckInfo],
+    states: Mapping[CardKey, CardState],
+    now: datetime,
+    options: Callable[[str], DeckOptions],
+) -> set[CardKey]:
+    """The cards of ``infos`` buried until the next study day because a sibling was
+    answered today, from the decks' whole ``states`` (already read)."""
+    from flashcards.queue import answered_today, buried_today, overview_of
+
+    cards = [(i.id, c) for i in infos if options(i.id).bury_siblings for c in i.card_ids]
+    return buried_today(cards, overview_of(states), answered_today(states, now))
 
 
 def deck_rows(

@@ -389,3 +389,19 @@ def test_the_end_screen_names_the_step_u_takes_back(
     assert found and f"u undo the last {step} · any other key" in after
     assert "Undone." in after and not rows(runner)["a"]["suspended"]
     assert not rows(runner)["a"]["buried"] and rows(runner)["a"]["state"] == "new"
+
+
+def test_a_card_held_back_by_its_sibling_shows_as_buried_and_unbury_says_why(
+    runner: CliRunner, store: str
+) -> None:
+    ok(runner, "study", input="\n4\n\n4\nq\n")  # a, then b: b/reverse waits for tomorrow
+    by_id = rows(runner)
+    assert by_id["b/reverse"]["buried"] and by_id["b/reverse"]["state"] == "new"
+    assert not by_id["c"]["buried"]
+    assert any(
+        line.split()[:2] == ["d", "b/reverse"] and "buried" in line
+        for line in ok(runner, "cards").splitlines()
+    )
+    said = ok(runner, "unbury", "d/b/reverse")
+    assert "d/b/reverse waits for the next study day because a sibling was answered" in said
+    assert not rows(runner, now=TOMORROW)["b/reverse"]["buried"]

@@ -94,6 +94,7 @@ class CramSession(StudySession):
     every card's state as it was."""
 
     nothing_text = "No cards to cram: none is chosen, or every one is suspended or buried."
+    none_tagged_text = "No cards to cram: no card in these decks has the tags chosen."
 
     def __init__(
         self,

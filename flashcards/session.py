@@ -91,6 +91,8 @@ class StudySession:
 
     #: What the screen says when the session has no card at all.
     nothing_text = "Nothing due now."
+    #: What it says when the tags chosen leave no card at all.
+    none_tagged_text = "No card in these decks has the tags chosen."
 
     def __init__(
         self,
@@ -134,12 +136,17 @@ class StudySession:
         self.leech_suspended = False
         self._history: list[_Step] = []
         self._limits, self._ahead_days = limits, ahead_days
+        #: The cards the tags choose (``None``: every card of the decks).
+        self.chosen: set[CardKey] | None = None
         self.queue: SessionQueue = self._build_queue(now, limits, ahead_days)
+        if self.chosen is not None and not self.chosen:
+            self.nothing_text = self.none_tagged_text
 
     def _candidates(self, now: datetime) -> list[CardKey]:
         """Every card of the session's decks that may come up: not suspended, not
         buried, and passing the tag filter."""
         keys: list[CardKey] = []
+        self.chosen = set() if self.tags else None
         for info in self.catalog.select(self.decks):
             if self.tags:
                 deck = self.catalog.deck(info.id)
@@ -152,6 +159,8 @@ class StudySession:
                         card_tags(card, deck.tags, states.get((info.id, card.id)), threshold)
                     )
                 ]
+                assert self.chosen is not None
+                self.chosen.update((info.id, card) for card in chosen)
             else:
                 chosen = list(info.card_ids)
             for card in chosen:
@@ -198,8 +207,12 @@ class StudySession:
         return siblings, buried_today(siblings, self.overview, answered)
 
     def held_back(self) -> int:
-        """How many cards wait for the next study day because of a sibling."""
-        return len(self.queue.held)
+        """How many cards (of those the tags choose) wait for the next study day
+        because of a sibling."""
+        return sum(1 for key in self.queue.held if self._chooses(key))
+
+    def _chooses(self, key: CardKey) -> bool:
+        return self.chosen is None or key in self.chosen
 
     def next_card(self, now: datetime) -> Card | None:
         """The card to show now (``None``: nothing left). A card taken out of its deck
@@ -427,17 +440,19 @@ class StudySession:
         later = [
             shows_from(entry, now)
             for key, entry in self.overview.items()
-            if not is_due(entry, now) and not self._suspended(key)
+            if not is_due(entry, now) and not self._suspended(key) and self._chooses(key)
         ]
         if later:
             candidates.append(min(later))
         tomorrow = next_day_start(now)
-        buried = any(flags.buried(now) for flags in self.flags.values())
+        buried = any(flags.buried(now) and self._chooses(key) for key, flags in self.flags.items())
         if (
-            self.queue.held
+            self.held_back()
             or buried
             or any(
-                (info.id, card) not in self.overview and not self._suspended((info.id, card))
+                (info.id, card) not in self.overview
+                and not self._suspended((info.id, card))
+                and self._chooses((info.id, card))
                 for info in self.catalog.select(self.decks)
                 for card in info.card_ids
             )

@@ -405,3 +405,15 @@ def test_a_card_held_back_by_its_sibling_shows_as_buried_and_unbury_says_why(
     said = ok(runner, "unbury", "d/b/reverse")
     assert "d/b/reverse waits for the next study day because a sibling was answered" in said
     assert not rows(runner, now=TOMORROW)["b/reverse"]["buried"]
+
+
+def test_a_tag_no_card_has_says_so_and_promises_no_card_later(
+    runner: CliRunner, store: str
+) -> None:
+    ok(runner, "study", input="\n4\n\n4\nq\n")  # a review card, and b/reverse held back
+    out = ok(runner, "study", "--tag", "nosuch", input="q\n")
+    assert "No card in these decks has the tags chosen." in out
+    assert "Next card due" not in out and "sibling waits" not in out
+    # chosen by tag, the held sibling is not counted for a card the tag leaves out
+    latin = ok(runner, "study", "--tag", "latin", input="\n3\nq\n")
+    assert set(shown(latin)) == {"qc"} and "sibling waits" not in latin

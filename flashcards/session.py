@@ -3,6 +3,7 @@ here; the time is passed in."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -357,7 +358,9 @@ class StudySession:
         rebuilds its queues then: a card set aside used no place under the day's limits,
         so the next card comes in its stead (undo brings the queue before back)."""
         if isinstance(self.queue, StudyQueue):
-            self.queue = self._build_queue(now, self._limits, self._ahead_days)
+            # When today's counts cannot be read now (offline), the queue as it is will do.
+            with contextlib.suppress(StoreError):
+                self.queue = self._build_queue(now, self._limits, self._ahead_days)
 
     def _mark(self, step: _Step, key: CardKey, action: str, now: datetime) -> None:
         """Keep one mark durably and apply it to the session."""

@@ -216,3 +216,20 @@ def test_a_mark_from_the_command_line_goes_on_a_card_answered_meanwhile(
     assert outcome.marked == [("d", "a")]
     assert open_().flags()[("d", "a")].suspended
     assert open_().load_states()[("d", "a")] == answered[0]
+
+
+def test_setting_aside_works_when_todays_counts_cannot_be_read(
+    tmp_path: Path, open_: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashcards.errors import StoreUnavailable
+
+    store = open_()
+    s = session(tmp_path, store)
+
+    def unavailable(*args: object, **kwargs: object) -> object:
+        raise StoreUnavailable("the store is out of reach")
+
+    monkeypatch.setattr(store, "activity", unavailable)
+    s.set_aside(s.card(("d", "a")), SUSPEND, NOW)
+    assert "a" not in queued(s) and s.flags[("d", "a")].suspended
+    assert s.undo() is not None and "a" in queued(s)

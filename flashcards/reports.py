@@ -56,10 +56,17 @@ def held_siblings(
 ) -> set[CardKey]:
     """The cards of ``infos`` buried until the next study day because a sibling was
     answered today, from the decks' whole ``states`` (already read)."""
-    from flashcards.queue import answered_today, buried_today, overview_of
+    from flashcards.queue import answered_today, buried_today, overview_of, sibling_notes
 
-    cards = [(i.id, c) for i in infos if options(i.id).bury_siblings for c in i.card_ids]
-    return buried_today(cards, overview_of(states), answered_today(states, now))
+    # Only a deck with a made card (an id with ``/``: reverse or cloze) has siblings.
+    cards = [
+        (i.id, c)
+        for i in infos
+        if any(CARD_PART in c for c in i.card_ids) and options(i.id).bury_siblings
+        for c in i.card_ids
+    ]
+    mine = {key: states[key] for key in sibling_notes(cards) if key in states}
+    return buried_today(cards, overview_of(mine), answered_today(mine, now))
 
 
 def deck_rows(

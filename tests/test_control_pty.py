@@ -220,3 +220,25 @@ def test_e_on_a_built_in_deck_says_how_to_make_it_yours_and_starts_no_editor(
     screen(child, "What is Dynamoose", "dynamoose is a built-in deck and is not edited")
     finish(child)
     assert not started.exists()
+
+
+def test_e_with_an_editor_that_fails_then_one_that_takes_the_card_out(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    editor = tmp_path / "editor.sh"
+    # the first time the editor fails; the second it takes card a out of the deck
+    editor.write_text(
+        "#!/bin/sh\nfor last; do :; done\n"
+        f"if [ ! -e {tmp_path}/failed ]; then touch {tmp_path}/failed; exit 3; fi\n"
+        "sed -i '/id: a,/d' \"$last\"\n"
+    )
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    child = spawn(["study"], {**env, "EDITOR": str(editor)})
+    child.expect("qa")
+    child.expect("e edit")
+    child.send("e")
+    screen(child, "qa", "exited with status 3 — the deck as it was before is used")
+    child.send("e")
+    screen(child, "qb", "d/a is no longer in its deck; on to the next card")
+    finish(child)
+    assert "a" not in cards(env)

@@ -65,7 +65,8 @@ def needs_mark(action: str, flags: Flags, is_new: bool, now: datetime) -> bool:
         return not flags.buried(now)
     if action == UNBURY:
         return flags.buried(now)
-    return not is_new
+    # A forget also takes a card out of suspension and burial, as Anki's reset does.
+    return not is_new or flags.hidden(now)
 
 
 def apply_marks(

@@ -417,3 +417,15 @@ def test_a_tag_no_card_has_says_so_and_promises_no_card_later(
     # chosen by tag, the held sibling is not counted for a card the tag leaves out
     latin = ok(runner, "study", "--tag", "latin", input="\n3\nq\n")
     assert set(shown(latin)) == {"qc"} and "sibling waits" not in latin
+
+
+def test_forget_takes_a_new_card_out_of_suspension_as_anki_reset(
+    runner: CliRunner, store: str
+) -> None:
+    ok(runner, "suspend", "d/a")
+    ok(runner, "bury", "d/c")
+    said = ok(runner, "forget", "d/a", "d/c", "d/b")
+    assert "Forgot 2 cards." in said and "d/b is new already." in said
+    by_id = rows(runner)
+    assert not by_id["a"]["suspended"] and not by_id["c"]["buried"]
+    assert by_id["a"]["state"] == by_id["c"]["state"] == "new"

@@ -121,7 +121,12 @@ def retrievability(
 def _matches(row: CardRow, filters: Filters, now: datetime) -> bool:
     if filters.states and row.state_name not in filters.states:
         return False
-    if filters.due and (row.state is None or not due_within(entry_of(row.state), now, 1)):
+    if filters.due and (
+        row.state is None
+        or not due_within(entry_of(row.state), now, 1)
+        or row.flags.suspended
+        or row.buried  # as Anki's is:due, which a suspended or buried card is not
+    ):
         return False
     if filters.tags and not filters.tags.matches(row.tags):
         return False

@@ -429,3 +429,14 @@ def test_forget_takes_a_new_card_out_of_suspension_as_anki_reset(
     by_id = rows(runner)
     assert not by_id["a"]["suspended"] and not by_id["c"]["buried"]
     assert by_id["a"]["state"] == by_id["c"]["state"] == "new"
+
+
+def test_cards_due_leaves_out_cards_set_aside_as_ankis_is_due(
+    runner: CliRunner, store: str
+) -> None:
+    ok(runner, "study", input="\n4\n\n4\n\n4\nq\n")  # a, b and c: review cards
+    later = "2026-12-30T10:00:00+01:00"
+    assert {"a", "b", "c"} <= set(rows(runner, "--due", now=later))
+    ok(runner, "suspend", "d/a", now=later)
+    ok(runner, "bury", "d/c", now=later)
+    assert set(rows(runner, "--due", now=later)) == {"b"}

@@ -497,7 +497,9 @@ def cards(
             help="Deck ids (all decks when none), or one DECK/CARD to show in full.",
         ),
     ] = None,
-    due: Annotated[bool, typer.Option("--due", help="Only cards due today (neither suspended nor buried).")] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="Only cards due today (neither suspended nor buried).")
+    ] = False,
     state: Annotated[
         list[str] | None,
         typer.Option(

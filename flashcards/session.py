@@ -217,12 +217,23 @@ class StudySession:
 
     def next_card(self, now: datetime) -> Card | None:
         """The card to show now (``None``: nothing left). A card taken out of its deck
-        file by an edit during the session is skipped."""
+        file by an edit during the session, or set aside in another terminal, is skipped."""
         while (key := self.queue.next(now)) is not None:
-            if any(card.id == key[1] for card in self.catalog.deck(key[0]).cards):
+            if any(card.id == key[1] for card in self.catalog.deck(key[0]).cards) and not (
+                self._set_aside_elsewhere(key, now)
+            ):
                 return self.card(key)
             _take_off(self.queue, key)
         return None
+
+    def _set_aside_elsewhere(self, key: CardKey, now: datetime) -> bool:
+        """Whether another process (a terminal running ``flashcards suspend``) has set
+        the card aside since the session began, as far as the store tells now."""
+        with contextlib.suppress(StoreError):  # unreadable now: the session's flags stand
+            flags = self.store.flags([key[0]]).get(key, NO_FLAGS)
+            if flags != self.flags.get(key, NO_FLAGS):
+                self.flags[key] = flags
+        return self.flags.get(key, NO_FLAGS).hidden(now)
 
     def card(self, key: CardKey) -> Card:
         deck = self.catalog.deck(key[0])

@@ -233,3 +233,20 @@ def test_setting_aside_works_when_todays_counts_cannot_be_read(
     s.set_aside(s.card(("d", "a")), SUSPEND, NOW)
     assert "a" not in queued(s) and s.flags[("d", "a")].suspended
     assert s.undo() is not None and "a" in queued(s)
+
+
+def test_a_card_suspended_from_another_terminal_does_not_come_up(tmp_path: Path) -> None:
+    # The JSON store reads the marks other processes append to the log; a DynamoDB store
+    # reads a card's marks with its item once a session.
+    from flashcards.markcmd import apply_marks
+
+    def opened() -> Store:
+        return open_store("json", StoreContext(tmp_path / "home", "default"))
+
+    s = session(tmp_path, opened())
+    first = s.next_card(NOW)
+    assert first is not None and first.id == "a"
+    apply_marks(SUSPEND, ["d/a"], s.catalog, opened(), NOW)  # another terminal
+    shown = s.next_card(NOW)
+    assert shown is not None and shown.id == "b"
+    assert s.flags[("d", "a")].suspended and "a" not in queued(s)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.days import study_date
 from flashcards.due import DueEntry
-from flashcards.model import CardState, DayStats, Review, Tally, slot_of
+from flashcards.model import CRAM, CardState, DayStats, Review, Tally, slot_of
 from flashcards.stores import CardKey, Store
 from flashcards.tags import TagFilter, card_tags
 
@@ -41,7 +41,8 @@ def chosen_infos(
 
 class ChosenHistory:
     """What ``stats`` reads from a store, for some cards only: their states, and their
-    answers counted from the log (marks and cram answers left out, as the stores do)."""
+    answers counted from the log (marks left out, and cram answers counted only as cram
+    answers in ``day_stats``, as the stores do)."""
 
     def __init__(self, store: Store, cards: Collection[CardKey]) -> None:
         self.store = store
@@ -51,7 +52,9 @@ class ChosenHistory:
     def _mine(self) -> list[Review]:
         if self._answers is None:
             self._answers = [
-                r for r in self.store.reviews() if r.key in self.cards and not r.is_mark
+                r
+                for r in self.store.reviews()
+                if r.key in self.cards and (not r.is_mark or r.action == CRAM)
             ]
         return self._answers
 
@@ -86,7 +89,8 @@ class ChosenHistory:
     def active_slots(self, decks: Collection[str] | None = None) -> dict[str, set[int]]:
         out: dict[str, set[int]] = {}
         for review in self._of(decks):
-            out.setdefault(review.deck, set()).add(slot_of(review.reviewed_at))
+            if not review.is_mark:  # a cram answer keeps no streak
+                out.setdefault(review.deck, set()).add(slot_of(review.reviewed_at))
         return out
 
     def _of(self, decks: Collection[str] | None) -> Iterator[Review]:

@@ -163,3 +163,17 @@ def test_the_cram_line_fits_40_columns() -> None:
     text = console.export_text()
     assert "Cram answers: 2 today, 14 in 30 days" in " ".join(text.split())
     assert all(len(line) <= 40 for line in text.splitlines())
+
+
+def test_stats_of_chosen_tags_count_their_cram_answers(
+    runner: CliRunner, store: str, decks: Path
+) -> None:
+    (decks / "d.yaml").write_text(DECK.replace("name: D\n", "name: D\ntags: [x]\n"))
+    ok(runner, "study", input="\n4\nq\n", now="2026-11-20T10:00:00+01:00")
+    before = stats(runner, "--tag", "x")
+    ok(runner, "study", "--cram", input="\n3\n\n3\nq\n")  # two cram answers
+    after = stats(runner, "--tag", "x")
+    assert after["charts"].pop("cram_answers") == {"today": 2, "period": 2}
+    before["charts"].pop("cram_answers")
+    assert after == before  # no streak (a day of cram alone), count or rating from them
+    assert stats(runner, "--tag", "-x")["charts"]["cram_answers"] == {"today": 0, "period": 0}

@@ -234,12 +234,16 @@ def stats_table(decks: list[DeckStats], total: DeckStats, width: int = 80) -> Re
         ),
     ]
     table = _table("Statistics", columns, width)
+    legend = _STATS_LEGEND
+    if total.suspended:
+        legend += f" · {total.suspended} suspended, never due"
     if table is not None:
-        return Group(table, Text(_STATS_LEGEND, style="dim"))
+        return Group(table, Text(legend, style="dim"))
     records = [
         (
             plain(d.id, "bold", one_line=True) if d is not total else Text("total", "bold"),
-            [(label, value(d)) for _, label, value in _STATS],
+            [(label, value(d)) for _, label, value in _STATS]
+            + ([("suspended", str(d.suspended))] if total.suspended else []),
         )
         for d in [*decks, total]
     ]

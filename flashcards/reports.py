@@ -125,6 +125,7 @@ def collect_stats(
     states = store.load_states(ids)
     activity = store.activity(now - timedelta(days=RETENTION_DAYS + 1), ids)
     hours = store.active_slots(ids)
+    flags = store.flags(ids)
     per_deck = [
         deck_stats(
             info.id,
@@ -134,6 +135,7 @@ def collect_stats(
             activity.get(info.id, {}),
             hours.get(info.id, set()),
             now,
+            flags,
         )
         for info in infos
     ]
@@ -201,7 +203,13 @@ def collect_charts(
     states = store.load_states(ids)
     wanted = {(info.id, card) for info in infos for card in info.card_ids}
     mine = {key: state for key, state in states.items() if key in wanted}
-    overview = [entry for key, entry in store.due_overview(ids).items() if key in wanted]
+    # A suspended card is due on no day.
+    suspended = {key for key, mark in store.flags(ids).items() if mark.suspended}
+    overview = [
+        entry
+        for key, entry in store.due_overview(ids).items()
+        if key in wanted and key not in suspended
+    ]
     chosen = in_period(days, today, period)
     reach = PERIODS[period] or max(((today - min(chosen)).days + 1) if chosen else 1, 1)
     return Charts(

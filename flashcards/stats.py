@@ -10,10 +10,12 @@ from flashcards.days import ROLLOVER_HOUR, day_start
 from flashcards.due import due_within, entry_of, is_due
 from flashcards.model import (
     LEARNING,
+    NO_FLAGS,
     RELEARNING,
     REVIEW,
     SLOT_SECONDS,
     CardState,
+    Flags,
     Tally,
     slot_of,
 )
@@ -37,6 +39,8 @@ class DeckStats:
     reviews_today: int
     retention_30d: float | None
     streak_days: int
+    #: Cards suspended (counted in their state, never as due).
+    suspended: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -50,21 +54,31 @@ def deck_stats(
     activity: Mapping[int, Tally],
     hours: Iterable[int],
     now: datetime,
+    flags: Mapping[CardKey, Flags] | None = None,
 ) -> DeckStats:
     """Counts for one deck. ``activity`` is that deck's reviews per quarter-hour slot
-    over the last 30 days at least; ``hours`` every slot in which it had a review."""
+    over the last 30 days at least; ``hours`` every slot in which it had a review;
+    ``flags`` (``Store.flags``) the cards set aside: a suspended card is never due, a
+    buried one not today (it is back the next study day)."""
+    flags = flags or {}
     counts: dict[int, int] = {LEARNING: 0, REVIEW: 0, RELEARNING: 0}
-    total = new = due_now = due_today = due_week = 0
+    total = new = due_now = due_today = due_week = suspended = 0
     for card in card_ids:
         total += 1
-        state = states.get((deck_id, card))
+        key = (deck_id, card)
+        state = states.get(key)
+        mark = flags.get(key, NO_FLAGS)
+        suspended += mark.suspended
         if state is None:
             new += 1
             continue
         counts[state.state] += 1
+        if mark.suspended:
+            continue
         entry = entry_of(state)
-        due_now += is_due(entry, now)
-        due_today += due_within(entry, now, 1)
+        if not mark.buried(now):
+            due_now += is_due(entry, now)
+            due_today += due_within(entry, now, 1)
         due_week += due_within(entry, now, 7)
     return DeckStats(
         id=deck_id,
@@ -80,6 +94,7 @@ def deck_stats(
         reviews_today=reviews_since(activity, day_start(now)),
         retention_30d=retention(activity, now),
         streak_days=streak(hours, now),
+        suspended=suspended,
     )
 
 
@@ -105,6 +120,7 @@ def total_stats(
         reviews_today=summed("reviews_today"),
         retention_30d=retention(activity, now),
         streak_days=streak(hours, now),
+        suspended=summed("suspended"),
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flashcards.catalog import Catalog, DeckInfo
 from flashcards.days import study_date
 from flashcards.due import DueEntry
-from flashcards.model import CRAM, CardState, DayStats, Review, Tally, slot_of
+from flashcards.model import CRAM, CardState, DayStats, Flags, Review, Tally, slot_of
 from flashcards.stores import CardKey, Store
 from flashcards.tags import TagFilter, card_tags
 
@@ -61,6 +61,10 @@ class ChosenHistory:
     def load_states(self, decks: Collection[str] | None = None) -> dict[CardKey, CardState]:
         states = self.store.load_states(decks)
         return {key: state for key, state in states.items() if key in self.cards}
+
+    def flags(self, decks: Collection[str] | None = None) -> dict[CardKey, Flags]:
+        marks = self.store.flags(decks)
+        return {key: mark for key, mark in marks.items() if key in self.cards}
 
     def due_overview(self, decks: Collection[str] | None = None) -> dict[CardKey, DueEntry]:
         entries = self.store.due_overview(decks)

@@ -440,3 +440,26 @@ def test_cards_due_leaves_out_cards_set_aside_as_ankis_is_due(
     ok(runner, "suspend", "d/a", now=later)
     ok(runner, "bury", "d/c", now=later)
     assert set(rows(runner, "--due", now=later)) == {"b"}
+
+
+def test_stats_count_no_card_set_aside_as_due(runner: CliRunner, store: str) -> None:
+    ok(runner, "study", input="\n4\n\n4\nq\n")  # Easy on a and b: two review cards
+    later = "2026-12-30T10:00:00+01:00"  # long after their intervals
+
+    def figures() -> tuple[int, int, int, int, int]:
+        data = json.loads(ok(runner, "stats", "--json", now=later))
+        total = data["total"]
+        return (
+            total["due_now"],
+            total["due_today"],
+            total["due_7_days"],
+            total["suspended"],
+            sum(day["due"] for day in data["charts"]["forecast"]),
+        )
+
+    assert figures() == (2, 2, 2, 0, 2)
+    ok(runner, "suspend", "d/a", now=later)
+    assert figures() == (1, 1, 1, 1, 1)  # never due, in no forecast
+    ok(runner, "bury", "d/b", now=later)
+    assert figures() == (0, 0, 1, 1, 1)  # back the next study day, within 7 days
+    assert "1 suspended, never due" in ok(runner, "stats", now=later)

@@ -213,9 +213,9 @@ def test_study_ahead_brings_cards_due_within_the_span(runner: CliRunner, decks: 
 
 @contextlib.contextmanager
 def opened() -> Iterator[Any]:
-    from flashcards.cli import _settings, _store
+    from flashcards.commands.common import settings_for, store_for
 
-    store = _store(_settings(None, None, None))
+    store = store_for(settings_for(None, None, None))
     try:
         yield store
     finally:

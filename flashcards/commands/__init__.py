@@ -1,0 +1,1 @@
+"""The commands, one module per kind of work; `flashcards.cli` puts them together."""

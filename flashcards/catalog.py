@@ -95,20 +95,21 @@ class Catalog:
         info = self.info(deck_id)
         deck = self._cache.read_deck(info) if self._cache else None
         if deck is None:
-            path = Path(info.path)
-            try:
-                deck = _load(path, self._cache)
-            except OSError as exc:
-                raise DeckError(f"{path}: cannot read ({exc.strerror})") from None
-            if self._cache:
-                self._cache.save()  # a missing or corrupt cached copy is rebuilt
+            deck = self._read_file(info)  # a missing or corrupt cached copy is rebuilt
         self._parsed[deck_id] = deck
         return deck
 
     def reload(self, deck_id: str) -> Deck:
         """Read one deck file again (after it was edited) and use it from now on. A deck
         left invalid raises ``DeckError``; the version read before stays in use."""
-        info = self.info(deck_id)
+        deck = self._read_file(self.info(deck_id))
+        self._parsed[deck_id] = deck
+        self.infos = [_info_of(deck) if i.id == deck_id else i for i in self.infos]
+        return deck
+
+    def _read_file(self, info: DeckInfo) -> Deck:
+        """The deck parsed from its file, kept in the cache; an unreadable file is a
+        ``DeckError`` naming it."""
         path = Path(info.path)
         try:
             deck = _load(path, self._cache)
@@ -116,8 +117,6 @@ class Catalog:
             raise DeckError(f"{path}: cannot read ({exc.strerror})") from None
         if self._cache:
             self._cache.save()
-        self._parsed[deck_id] = deck
-        self.infos = [_info_of(deck) if i.id == deck_id else i for i in self.infos]
         return deck
 
 

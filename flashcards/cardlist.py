@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, chop_cells, set_cell_size
 
 from flashcards.intervals import span_label
 from flashcards.text import safe_line
@@ -41,6 +41,10 @@ _FIXED = (
 )
 #: Below this width a card takes a block of lines instead of one line.
 NARROW = 64
+#: A one-line listing leaves the question at least this many cells (else blocks) ...
+MIN_QUESTION = 12
+#: ... and at most this many, so the numbers stay near the question on a wide terminal.
+QUESTION_ROOM = 48
 
 
 def fit(text: str, width: int) -> str:
@@ -88,40 +92,45 @@ def _question(row: CardRow) -> str:
 
 
 def card_lines(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
-    """The listing, a line at a time, never wider than ``width`` cells."""
+    """The listing, a line at a time, never wider than ``width`` cells. A card's id
+    (``DECK/CARD``, what ``cards``, ``suspend`` and the rest take) is never cut: when
+    the longest one leaves too little room for the question, every card takes a block
+    of lines instead."""
     yield f"Cards ({len(rows)})"
-    if width < NARROW:
+    fixed = sum(size for _, size in _FIXED) + len(_FIXED)
+    ids = [safe_line(f"{r.card.deck}/{r.card.id}") for r in rows]
+    id_width = max((cell_len(text) for text in ids), default=4)
+    question_width = width - fixed - id_width - 1
+    if width < NARROW or question_width < MIN_QUESTION:
         yield from _blocks(rows, now, width)
         return
-    fixed = sum(size for _, size in _FIXED) + len(_FIXED)
-    free = max(width - fixed - 2, 24)
-    deck_width = max(4, min(max((cell_len(r.card.deck) for r in rows), default=4), free // 4))
-    card_width = max(4, min(max((cell_len(r.card.id) for r in rows), default=4), free // 3))
-    question_width = free - deck_width - card_width
-    heads = [fit("Deck", deck_width), fit("Card", card_width), fit("Question", question_width)]
+    question_width = min(question_width, max(QUESTION_ROOM, id_width))
+    heads = [fit("Card", id_width), fit("Question", question_width)]
     heads += [fit(h, size) if h in ("State", "Due") else h.rjust(size) for h, size in _FIXED]
     yield " ".join(heads).rstrip()
-    for row in rows:
-        cells = [
-            fit(safe_line(row.card.deck), deck_width),
-            fit(safe_line(row.card.id), card_width),
-            fit(_question(row), question_width),
-        ]
+    for row, text in zip(rows, ids, strict=True):
+        cells = [fit(text, id_width), fit(_question(row), question_width)]
         for (header, size), value in zip(_FIXED, _cells(row, now), strict=True):
             cells.append(fit(value, size) if header in ("State", "Due") else value.rjust(size))
         yield " ".join(cells).rstrip()
 
 
 def _blocks(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
-    """One record per block for narrow terminals: every number labelled, none hidden."""
+    """One record per block, for terminals too narrow for a card's id, its question and
+    its numbers on one line: the id on lines of its own (folded, never cut), the
+    question, then every number labelled (on one line where it fits)."""
     for row in rows:
         values = dict(zip((h for h, _ in _FIXED), _cells(row, now), strict=True))
         yield ""
-        yield fit(safe_line(f"{row.card.deck}/{row.card.id}"), width).rstrip()
+        yield from chop_cells(safe_line(f"{row.card.deck}/{row.card.id}"), max(width, 1))
         yield fit("  " + _question(row), width).rstrip()
-        yield fit(f"  {values['State']}  due {values['Due']}  ivl {values['Ivl']}", width).rstrip()
-        yield fit(
+        state = f"  {values['State']}  due {values['Due']}  ivl {values['Ivl']}"
+        memory = (
             f"  S {values['S']}  D {values['D']}  R {values['R']}  "
-            f"reps {values['Reps']}  lapses {values['Laps']}",
-            width,
-        ).rstrip()
+            f"reps {values['Reps']}  lapses {values['Laps']}"
+        )
+        if cell_len(state) + cell_len(memory) <= width:
+            yield state + memory
+        else:
+            yield fit(state, width).rstrip()
+            yield fit(memory, width).rstrip()

@@ -113,10 +113,27 @@ def test_cards_table_fits_80_columns(runner: CliRunner, studied: None) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert all(len(line.rstrip()) <= 80 for line in lines)
-    header = next(line for line in lines if line.startswith("Deck"))
-    for column in ("Card", "Question", "State", "Due", "Ivl", "S", "D", "R", "Reps", "Laps"):
-        assert column in header.split()
     assert any("2026-11-" in line and "review" in line for line in lines)
+    # every card's id whole, as the commands take it: blocks when a line has no room
+    for row in cards_json(runner):
+        assert f"{row['deck']}/{row['id']}" in lines
+
+
+def test_cards_table_on_a_wide_terminal_keeps_every_id_whole(
+    runner: CliRunner, studied: None
+) -> None:
+    result = runner.invoke(
+        app, ["cards"], env={"FLASHCARDS_NOW": MONDAY, "COLUMNS": "140"}, color=False
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line.rstrip()) <= 140 for line in lines)
+    header = next(line for line in lines if line.startswith("Card "))
+    for column in ("Question", "State", "Due", "Ivl", "S", "D", "R", "Reps", "Laps"):
+        assert column in header.split()
+    ids = [line.split()[0] for line in lines[2:]]
+    assert ids == [f"{row['deck']}/{row['id']}" for row in cards_json(runner)]
+    assert "…" not in "".join(ids)
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_suspended_cards_never_come_up_until_unsuspended(runner: CliRunner, stor
     assert by_id["a"]["suspended"] and by_id["c"]["suspended"] and not by_id["b"]["suspended"]
     assert set(rows(runner, "--suspended")) == {"a", "c"}
     listing = ok(runner, "cards")
-    assert any(line.startswith("d    a") and "suspended" in line for line in listing.splitlines())
+    assert any(line.startswith("d/a ") and "suspended" in line for line in listing.splitlines())
     # a restart later (a new process opens the store): still suspended, never studied
     studied = ok(runner, "study", input="\n3\n\n3\n\n3\n\n3\nq\n", now=TOMORROW)
     assert "qa" not in shown(studied) and "qc" not in shown(studied)
@@ -399,7 +399,7 @@ def test_a_card_held_back_by_its_sibling_shows_as_buried_and_unbury_says_why(
     assert by_id["b/reverse"]["buried"] and by_id["b/reverse"]["state"] == "new"
     assert not by_id["c"]["buried"]
     assert any(
-        line.split()[:2] == ["d", "b/reverse"] and "buried" in line
+        line.split()[:1] == ["d/b/reverse"] and "buried" in line
         for line in ok(runner, "cards").splitlines()
     )
     said = ok(runner, "unbury", "d/b/reverse")

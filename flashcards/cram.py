@@ -9,15 +9,15 @@ import random
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from flashcards.catalog import Catalog
 from flashcards.due import DueEntry
-from flashcards.errors import ConflictError, StoreError
 from flashcards.model import CRAM, LEARNING, RELEARNING, STATE_NAMES, Card, CardState, Review
 from flashcards.options import DeckOptions
 from flashcards.queue import Counts, Limits
 from flashcards.scheduling import SchedulerConfig, before_of
-from flashcards.session import CONFLICT_RETRIES, StudySession, _Step, new_review_id
+from flashcards.session import StudySession, _Step, new_review_id, record_retrying
 from flashcards.stores import CardKey, Store
 from flashcards.tags import ALL_TAGS, TagFilter
 
@@ -132,19 +132,15 @@ class CramSession(StudySession):
         """Keep a cram review; the card's state stays as it is. Again or Hard brings the
         card back at the end of the session."""
         key = (card.deck, card.id)
-        expected = self.state(key)
         queue_before = self.queue.copy()
         self.recomputed = self.leech = self.leech_suspended = False
-        for _ in range(CONFLICT_RETRIES):
-            review = cram_review(key, rating, expected, now, duration_ms)
-            try:
-                self.store.record(review, expected)
-                break
-            except ConflictError as conflict:
-                expected = conflict.current if isinstance(conflict.current, CardState) else None
-                self._set_state(key, expected)
-        else:
-            raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
+        review, expected = record_retrying(
+            self.store,
+            key,
+            self.state(key),
+            partial(cram_review, key, rating, now=now, duration_ms=duration_ms),
+            partial(self._set_state, key),
+        )
         assert isinstance(self.queue, CramQueue)
         # Anki's preview answers: Again and Hard come back later (1 and 10 minutes),
         # Good and Easy are done with the card.

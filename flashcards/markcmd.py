@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from flashcards.catalog import Catalog
-from flashcards.errors import ConflictError, StoreError, UsageError
+from flashcards.errors import UsageError
 from flashcards.model import (
     BURY,
     FORGET,
@@ -16,11 +17,10 @@ from flashcards.model import (
     SUSPEND,
     UNBURY,
     UNSUSPEND,
-    CardState,
     Flags,
 )
 from flashcards.options import DeckOptions
-from flashcards.session import CONFLICT_RETRIES, mark_review
+from flashcards.session import mark_review, record_retrying
 from flashcards.stores import CardKey, Store
 
 #: What each command says it did, and what it says of a card it has nothing to do for.
@@ -105,15 +105,8 @@ def apply_marks(
             else:
                 unchanged.append(f"{key[0]}/{key[1]} {DONE[action][1]}.")
             continue
-        for _ in range(CONFLICT_RETRIES):
-            try:
-                store.record(mark_review(key, action, state, now), state)
-                break
-            except ConflictError as conflict:
-                # Answered in another session meanwhile: the mark goes on that state.
-                state = conflict.current if isinstance(conflict.current, CardState) else None
-        else:
-            raise StoreError(f"{key[0]}/{key[1]} keeps changing in another session; try again")
+        # Answered in another session meanwhile: the mark goes on that state.
+        record_retrying(store, key, state, partial(mark_review, key, action, now=now))
         marked.append(key)
     return Outcome(marked, unchanged)
 

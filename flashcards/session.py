@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from flashcards.catalog import Catalog
@@ -52,6 +53,29 @@ from flashcards.tags import ALL_TAGS, TagFilter, card_tags
 
 #: How many times an answer is recomputed when another process keeps changing the card.
 CONFLICT_RETRIES = 5
+
+
+def record_retrying(
+    store: Store,
+    key: CardKey,
+    expected: CardState | None,
+    review_from: Callable[[CardState | None], Review],
+    on_conflict: Callable[[CardState | None], None] | None = None,
+) -> tuple[Review, CardState | None]:
+    """Record the review ``review_from`` makes of the card's ``expected`` state. When
+    another process changed the card meanwhile, the review is made again from the state
+    the store holds now (``on_conflict`` is told it first), at most ``CONFLICT_RETRIES``
+    times, then ``StoreError``. Returns the review kept and the state it went on."""
+    for _ in range(CONFLICT_RETRIES):
+        review = review_from(expected)
+        try:
+            store.record(review, expected)
+            return review, expected
+        except ConflictError as conflict:
+            expected = conflict.current if isinstance(conflict.current, CardState) else None
+            if on_conflict is not None:
+                on_conflict(expected)
+    raise StoreError(f"{key[0]}/{key[1]} keeps changing in another session; try again")
 
 
 class SessionQueue(Protocol):
@@ -281,35 +305,35 @@ class StudySession:
         recomputed from that newer state."""
         key = (card.deck, card.id)
         assert isinstance(self.queue, StudyQueue)
-        expected = self.state(key)
         queue_before = self.queue.copy()
         self.recomputed = False
-        for _ in range(CONFLICT_RETRIES):
-            if expected is not None and expected.last_review and expected.last_review > now:
+
+        def answer_to(expected: CardState | None) -> Review:
+            at = now
+            if expected is not None and expected.last_review and expected.last_review > at:
                 # Another session answered this card a moment "later": ours follows it.
-                now = expected.last_review
+                at = expected.last_review
             after = schedule(
-                card.deck, card.id, expected, rating, now, config=self.scheduler(card.deck)
+                card.deck, card.id, expected, rating, at, config=self.scheduler(card.deck)
             )
-            review = Review(
+            return Review(
                 id=new_review_id(),
                 deck=card.deck,
                 card=card.id,
                 rating=rating,
-                reviewed_at=now,
+                reviewed_at=at,
                 duration_ms=duration_ms,
                 before=int(before_of(expected)),
                 last_interval=expected.interval if expected is not None else None,
                 state=after,
             )
-            try:
-                self.store.record(review, expected)
-                break
-            except ConflictError as conflict:
-                expected = conflict.current if isinstance(conflict.current, CardState) else None
-                self.recomputed = True
-        else:
-            raise StoreError(f"{card.deck}/{card.id} keeps changing in another session; try again")
+
+        def recomputed(_: CardState | None) -> None:
+            self.recomputed = True
+
+        review, expected = record_retrying(self.store, key, self.state(key), answer_to, recomputed)
+        after, now = review.state, review.reviewed_at
+        assert after is not None  # an answer's review carries the state it leads to
         self._set_state(key, after)
         self.queue.answered(key, after)
         step = _Step(key, [(review, expected)], queue_before, answer=review)
@@ -375,18 +399,14 @@ class StudySession:
 
     def _mark(self, step: _Step, key: CardKey, action: str, now: datetime) -> None:
         """Keep one mark durably and apply it to the session."""
-        before = self.state(key)
-        for _ in range(CONFLICT_RETRIES):
-            mark = mark_review(key, action, before, now)
-            try:
-                self.store.record(mark, before)
-                break
-            except ConflictError as conflict:
-                # Answered in another session meanwhile: the mark goes on that state.
-                before = conflict.current if isinstance(conflict.current, CardState) else None
-                self._set_state(key, before)
-        else:
-            raise StoreError(f"{key[0]}/{key[1]} keeps changing in another session; try again")
+        # Answered in another session meanwhile: the mark goes on that state.
+        mark, before = record_retrying(
+            self.store,
+            key,
+            self.state(key),
+            partial(mark_review, key, action, now=now),
+            partial(self._set_state, key),
+        )
         step.records.append((mark, before))
         flags = self.flags.get(key, NO_FLAGS)
         step.flags.setdefault(key, flags)

@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,7 +234,7 @@ def write_deck_file(path: Path, text_or_document: str | Any, *, create_only: boo
         return deck
     # Written in full to a temp file, then linked to its name: linking fails if the
     # name exists, so a file made meanwhile by someone else is never replaced.
-    fd, temp = tempfile.mkstemp(prefix=fsutil.temp_prefix(path), dir=path.parent)
+    fd, temp = fsutil.temp_file_for(path)
     try:
         try:
             fsutil.write(fd, data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,14 +64,44 @@ def temp_prefix(path: Path) -> str:
     return f".{name}."
 
 
+# Read once, while the program is still one thread (setting the umask is the only
+# way to read it, and would race with a thread creating a file).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def mode_for(path: Path) -> int:
+    """The permissions a file written in place of ``path`` gets: those of the file it
+    replaces, or what a plain ``open`` would give a new one (0666 less the umask),
+    rather than the 0600 of a temp file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
+def temp_file_for(path: Path) -> tuple[int, str]:
+    """A temp file beside ``path`` (``mkstemp``) with the permissions ``path`` should
+    end up with: an open descriptor and its name."""
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path), dir=path.parent)
+    try:
+        os.fchmod(fd, mode_for(path))
+    except BaseException:
+        os.close(fd)
+        os.unlink(temp)
+        raise
+    return fd, temp
+
+
 def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace ``path`` with ``data`` (bytes, or chunks of bytes streamed in order):
-    temp file, fsync, rename, fsync the folder.
+    temp file, fsync, rename, fsync the folder. The file keeps its permissions (a new
+    one gets the umask's).
 
     A crash at any moment leaves either the old file or the new one, never half of one;
     on failure the temp file is removed and the old file is untouched.
     """
-    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path), dir=path.parent)
+    fd, temp = temp_file_for(path)
     try:
         try:
             for chunk in _chunks(data):

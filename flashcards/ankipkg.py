@@ -413,26 +413,14 @@ def _reviews(
         deck, card = key
         # The learner's local time: study days roll over at 4 a.m. where they are.
         at = datetime.fromtimestamp(entry.id / 1000, tz=UTC).astimezone()
-        if entry.kind == FILTERED and entry.factor == 0:
-            report.cram += 1
-            reviews.append(
-                Review(
-                    review_id(deck, card, entry.id, entry.ease),
-                    deck,
-                    card,
-                    entry.ease,
-                    at,
-                    max(0, entry.time_ms),
-                    action=CRAM,
-                )
-            )
-            continue
         if reset:
             report.resets += 1
             reviews.append(
                 Review(review_id(deck, card, entry.id, 0), deck, card, 0, at, None, action=FORGET)
             )
             continue
+        cram = entry.kind == FILTERED and entry.factor == 0
+        report.cram += cram
         reviews.append(
             Review(
                 review_id(deck, card, entry.id, entry.ease),
@@ -441,6 +429,7 @@ def _reviews(
                 entry.ease,
                 at,
                 max(0, entry.time_ms),
+                action=CRAM if cram else None,
             )
         )
     return reviews

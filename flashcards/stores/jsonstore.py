@@ -498,9 +498,7 @@ class JsonStore:
             if found is not None and not self._matches_log(found.offset, found.window):
                 raise Damaged(f"{path}: does not match {LOG} (was the log edited?)")
         except Damaged as exc:
-            self._note_rebuild(str(exc))
-            self._damaged.add(deck)
-            self._fresh(deck, kind, Offset())
+            self._rebuild(deck, kind, str(exc))
             return
         if found is None:
             if files.get(deck, -1) >= 0:
@@ -516,9 +514,7 @@ class JsonStore:
         if kind == CARDS:
             marks = _marks_of(payload["marks"])
             if marks is None:
-                self._note_rebuild(f"{self.snapshot.path(deck, kind)}: not a {kind} file")
-                self._damaged.add(deck)
-                self._fresh(deck, kind, Offset())
+                self._rebuild(deck, kind, f"{self.snapshot.path(deck, kind)}: not a {kind} file")
                 return
             self._marks[deck] = marks
             self._cards[deck] = dict(payload["cards"])
@@ -527,14 +523,19 @@ class JsonStore:
         elif kind == DAYS:
             days = _days_of(payload)
             if days is None:
-                self._note_rebuild(f"{self.snapshot.path(deck, kind)}: not a {kind} file")
-                self._damaged.add(deck)
-                self._fresh(deck, kind, Offset())
+                self._rebuild(deck, kind, f"{self.snapshot.path(deck, kind)}: not a {kind} file")
                 return
             self._days[deck] = days
         else:
             self._activity[deck] = DeckActivity(flat=list(payload))
         self._pos[(deck, kind)] = offset
+
+    def _rebuild(self, deck: str, kind: str, reason: str) -> None:
+        """A snapshot file that cannot be used: say why (once) and read the deck's lines
+        from the start of the log."""
+        self._note_rebuild(reason)
+        self._damaged.add(deck)
+        self._fresh(deck, kind, Offset())
 
     def _fresh(self, deck: str, kind: str, start: Offset) -> None:
         if kind == CARDS:

@@ -3,6 +3,7 @@ the settings, the decks and the store (each only when a command asks)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -65,6 +66,11 @@ def console() -> Console:
 def error_console() -> Console:
     """Standard error, for errors and notices."""
     return Console(stderr=True, highlight=False)
+
+
+def print_json(value: object) -> None:
+    """What --json prints: ``value`` indented, non-ASCII text as it is."""
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def settings_for(decks: list[Path] | None, store: str | None, profile: str | None) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -18,6 +17,7 @@ from flashcards.commands.common import (
     complete_decks,
     console,
     finish,
+    print_json,
     settings_for,
     store_for,
 )
@@ -61,7 +61,7 @@ def list_decks(
         # After due_overview the flags cost no second read of the store.
         rows = deck_rows(catalog, overview, now, buried, progress.flags())
         if as_json:
-            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            print_json(rows)
         else:
             out = console()
             out.print(deck_table(rows, out.width))
@@ -124,7 +124,7 @@ def stats(
                 "total": total.to_dict(),
                 "charts": charts.to_dict(),
             }
-            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            print_json(payload)
         else:
             out = console()
             out.print(stats_table(per_deck, total, out.width))
@@ -239,7 +239,7 @@ def cards(
                         for h in history
                     ],
                 }
-                typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+                print_json(payload)
             else:
                 out = console()
                 out.print(card_detail(rows[0], history, now, out.width))
@@ -257,7 +257,7 @@ def cards(
                 held=held,
             )
             if as_json:
-                typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+                print_json([r.to_dict() for r in rows])
             else:
                 from flashcards.cardlist import card_lines
 

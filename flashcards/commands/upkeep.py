@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from flashcards.commands.common import (
     complete_decks,
     console,
     error_console,
+    print_json,
     settings_for,
     store_for,
 )
@@ -101,7 +101,7 @@ def check(
         decks_only=decks_only,
     )
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        print_json(report.to_dict())
     else:
         out, err = console(), error_console()
         styles = {ERROR: "red", REPAIRED: "green"}

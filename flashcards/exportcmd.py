@@ -70,7 +70,10 @@ def run(
     if suffix == ".csv":
         data = csv_bytes(decks)
         entries = sum(len({note_of(card.id) for card in deck.cards}) for deck in decks)
-        message = f"Wrote {entries} entries of {len(decks)} decks to {target}."
+        message = (
+            f"Wrote {counted(entries, 'entry', 'entries')} of {counted(len(decks), 'deck')} "
+            f"to {target}."
+        )
     else:
         data, message = _package(settings, store, decks, target, now)
     try:
@@ -92,9 +95,15 @@ def _package(
     reviews = (review for review in store.reviews() if review.deck in wanted)
     data, summary = package_bytes(decks, reviews, states, flags, settings.home / "media", now)
     message = (
-        f"Wrote {summary.decks} decks, {summary.notes} notes, {summary.cards} cards, "
-        f"{summary.reviews} reviews and {summary.media} media files to {target}."
+        f"Wrote {counted(summary.decks, 'deck')}, {counted(summary.notes, 'note')}, "
+        f"{counted(summary.cards, 'card')}, {counted(summary.reviews, 'review')} and "
+        f"{counted(summary.media, 'media file')} to {target}."
     )
     if summary.missing_media:
         message += f" Not found, left out: {', '.join(summary.missing_media)}."
     return data, message
+
+
+def counted(number: int, one: str, many: str | None = None) -> str:
+    """``1 deck``, ``2 decks``, ``1 entry``, ``0 entries``."""
+    return f"{number} {one if number == 1 else many or one + 's'}"

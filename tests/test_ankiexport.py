@@ -149,7 +149,7 @@ def test_package_opens_in_anki_with_note_types_states_and_history(
     before = _files(isolated_home)
     out = tmp_path / "out.apkg"
     said = _export(runner, "spanish", "code", "--to", str(out))
-    assert "2 decks, 5 notes, 7 cards, 12 reviews and 1 media files" in said
+    assert "2 decks, 5 notes, 7 cards, 12 reviews and 1 media file" in said
     assert _files(isolated_home) == before  # reading writes nothing but the package
     ours = _cards(runner)
     (tmp_path / "anki").mkdir()
@@ -331,3 +331,12 @@ def test_a_bad_target_is_one_line_and_writes_nothing(
     assert result.exit_code == 1
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / target).exists()
+
+
+def test_counts_in_messages_agree_with_their_numbers() -> None:
+    from flashcards.exportcmd import counted
+
+    assert [counted(n, "review") for n in (0, 1, 2)] == ["0 reviews", "1 review", "2 reviews"]
+    assert counted(1, "entry", "entries") == "1 entry" and counted(3, "entry", "entries") == (
+        "3 entries"
+    )

@@ -3,6 +3,7 @@ The commands are in `flashcards.commands`; they parse options, hand off and rend
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -84,29 +85,18 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
-    cls=_Commands,
-    help="Spaced-repetition study in the terminal.",
-    no_args_is_help=True,
-    # typer's --install-completion/--show-completion: its completion module is
-    # imported by typer in any case, so offering them costs start-up nothing.
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    # Plain help: the rich help renderer imports a Markdown parser and costs ~40 ms
-    # on every `--help`, half again the start-up of the whole program.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-progress_app = typer.Typer(
-    cls=_Commands,
-    help="Move review history between stores.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(progress_app, name="progress")
+def _typer(**settings: Any) -> typer.Typer:
+    return typer.Typer(
+        cls=_Commands,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        # Plain help: the rich help renderer imports a Markdown parser and costs ~40 ms
+        # on every `--help`, half again the start-up of the whole program.
+        rich_markup_mode=None,
+        **settings,
+    )
 
 
-@app.callback()
 def _options(
     version: Annotated[
         bool,
@@ -121,21 +111,59 @@ def _options(
     """Spaced-repetition study in the terminal."""
 
 
-# The commands in the order `--help` lists them.
-app.command()(study.study)
-app.command("list-decks")(overview.list_decks)
-app.command()(overview.stats)
-app.command()(overview.cards)
-for _action, _doc in marks.ACTIONS:
-    app.command(_action)(marks.mark_command(_action, _doc))
-app.command()(upkeep.optimize)
-app.command("export")(deckfiles.export_decks)
-app.command()(upkeep.check)
-app.command()(deckfiles.add)
-app.command("import")(deckfiles.import_file)
-progress_app.command("export")(progress.export)
-progress_app.command("import")(progress.import_)
+def _progress(app: typer.Typer) -> None:
+    progress_app = _typer(help="Move review history between stores.")
+    progress_app.command("export")(progress.export)
+    progress_app.command("import")(progress.import_)
+    app.add_typer(progress_app, name="progress")
+
+
+#: Every command, in the order `--help` lists them (``progress`` is a group of two).
+COMMANDS: dict[str, Callable[..., None] | None] = {
+    "study": study.study,
+    "list-decks": overview.list_decks,
+    "stats": overview.stats,
+    "cards": overview.cards,
+    **{action: marks.mark_command(action, doc) for action, doc in marks.ACTIONS},
+    "optimize": upkeep.optimize,
+    "export": deckfiles.export_decks,
+    "check": upkeep.check,
+    "add": deckfiles.add,
+    "import": deckfiles.import_file,
+    "progress": None,
+}
+
+
+def make_app(only: str | None = None) -> typer.Typer:
+    """The command line, with every command or with the one named ``only``: click
+    builds each command's options from its signature on every run (about a millisecond
+    a command), so a run that names its command builds that one alone."""
+    made = _typer(
+        help="Spaced-repetition study in the terminal.",
+        # typer's --install-completion/--show-completion: its completion module is
+        # imported by typer in any case, so offering them costs start-up nothing.
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    made.callback()(_options)
+    for name, function in COMMANDS.items():
+        if only not in (None, name):
+            continue
+        if function is None:
+            _progress(made)
+        else:
+            made.command(name)(function)
+    return made
+
+
+app = make_app()
 
 
 def main() -> None:
-    app()
+    import os
+    import sys
+
+    named = sys.argv[1] if len(sys.argv) > 1 else None
+    # Completion asks the whole tree; so does anything that is not a command's name.
+    completing = any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ)
+    (make_app(named) if named in COMMANDS and not completing else app)()

@@ -496,3 +496,43 @@ def test_counts_after_the_last_answer_are_current(runner: CliRunner) -> None:
     assert "Done for now." in result.stdout
     before_done = result.stdout[: result.stdout.index("Done for now.")]
     assert before_done.rstrip().splitlines()[-1] == "Dynamoose   New 0 · Learning 0 · Review 0"
+
+
+@pytest.mark.parametrize("name", ["study", "list-decks", "suspend", "import", "progress"])
+def test_a_run_naming_its_command_builds_that_one_alone_and_behaves_the_same(
+    runner: CliRunner, name: str
+) -> None:
+    from flashcards.cli import COMMANDS, make_app
+
+    alone = make_app(name)
+    built = alone.registered_commands + alone.registered_groups
+    assert len(built) == 1  # the other commands cost this run nothing
+    for args in ([name, "--help"], [name, "--no-such-option"]):
+        whole = runner.invoke(app, args, prog_name="flashcards")
+        one = runner.invoke(alone, args, prog_name="flashcards")
+        assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+    assert name in COMMANDS
+
+
+def test_main_builds_the_named_command_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from flashcards import cli
+
+    made: list[str | None] = []
+    real = cli.make_app
+
+    def spy(only: str | None = None):  # type: ignore[no-untyped-def]
+        made.append(only)
+        return real(only)
+
+    monkeypatch.setattr(cli, "make_app", spy)
+    monkeypatch.setattr(sys, "argv", ["flashcards", "list-decks", "--help"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 0 and made == ["list-decks"]
+    made.clear()
+    monkeypatch.setattr(sys, "argv", ["flashcards", "lst-decks"])  # a typo: the whole app
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2 and made == []

@@ -24,7 +24,7 @@ from flashcards.model import Card, Deck
 from flashcards.options import OptionValues, check_options
 
 #: 2: card kinds and bury_siblings; 3: every file sealed by a checksum; 4: deck options
-CACHE_SCHEMA = 4
+CACHE_SCHEMA = 5
 INDEX = "index.json"
 #: Entries whose file changed less than this before caching are checked by digest.
 RACY_NS = 3_000_000_000
@@ -232,9 +232,11 @@ def _unseal(data: bytes) -> dict[str, Any]:
 
 
 def _digest(data: bytes) -> str:
-    import hashlib  # only when a deck is new, changed or racy
+    """A checksum of ``data``: CRC-32 catches the accidental changes a cache must
+    notice, and zlib is loaded already (hashlib would cost ~3 ms of start-up)."""
+    import zlib
 
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return f"{zlib.crc32(data):08x}"
 
 
 class _DeckCache:

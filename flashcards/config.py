@@ -389,15 +389,16 @@ def _dotted(key: str) -> tuple[str, ...] | None:
 
 
 def _read_config(path: Path) -> _ConfigFile:
-    import tomllib
-
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
     except FileNotFoundError:
         return _ConfigFile(path, "", {})
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read ({exc})") from None
+    import tomllib  # only when there is a file to read
+
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
     config = _ConfigFile(path, text, data)

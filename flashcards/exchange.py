@@ -16,7 +16,6 @@ writes reviews to a file as they come, replacing it atomically at the end.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -54,6 +53,8 @@ def derived_id(
     deck: str, card: str, reviewed_at: datetime, rating: int, action: str | None = None
 ) -> str:
     """The id of a line that names none: the same line always gets the same one."""
+    import hashlib  # here: the JSON store imports this module on every start
+
     text = f"{deck}\n{card}\n{reviewed_at.isoformat()}\n{rating}"
     if action is not None:
         text += f"\n{action}"  # (answers keep the ids earlier versions gave them)

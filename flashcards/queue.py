@@ -20,7 +20,6 @@ the first in this order is shown. A card in a learning step is never buried.
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,6 +97,7 @@ def new_card_order(cards: Iterable[CardKey], order: str, now: datetime) -> list[
     if order != "random":
         return ordered
     day = study_date(now).isoformat()
+    import hashlib  # only for a random order
 
     def position(key: CardKey) -> bytes:
         return hashlib.blake2b(f"{day}/{key[0]}/{key[1]}".encode(), digest_size=8).digest()

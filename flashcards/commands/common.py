@@ -59,12 +59,12 @@ TagOption = Annotated[
 
 def console() -> Console:
     """Standard output, without rich guessing colours for numbers and paths."""
-    return Console(highlight=False)
+    return Console(highlight=False, emoji=False)
 
 
 def error_console() -> Console:
     """Standard error, for errors and notices."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def print_json(value: object) -> None:

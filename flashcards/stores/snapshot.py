@@ -25,7 +25,6 @@ A deck id too long for a file name gets a name cut short and ended by a hash of 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -184,6 +183,8 @@ class SnapshotFolder:
         """The file of a deck's ``kind`` (``cards`` or ``activity``)."""
         name = quote(deck, safe="")
         if len(name) > NAME_BYTES:
+            import hashlib
+
             digest = hashlib.sha256(deck.encode()).hexdigest()[:16]
             name = f"{name[: NAME_BYTES - 20]}{HASHED}{digest}"
         return self.folder / f"{name}.{kind}.json"
@@ -284,6 +285,8 @@ class SnapshotFolder:
 def _checksum(header: dict[str, Any], data: bytes) -> str:
     """Of the payload and every header field but the checksum itself."""
     fields = json.dumps({k: v for k, v in header.items() if k != "sum"}, sort_keys=True)
+    import hashlib  # lazily: a run that reads no snapshot pays nothing for it
+
     return hashlib.sha256(fields.encode() + b"\n" + data).hexdigest()[:32]
 
 

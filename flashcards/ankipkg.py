@@ -337,6 +337,14 @@ def _check_replaceable(plans: dict[str, DeckPlan], force: bool) -> None:
             text = plan.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{plan.path}: cannot read ({exc})") from None
+        # A deck of one's own (written by hand, by `add`, or imported from notes or a
+        # table) whose notes all came back: exported from here and reviewed in Anki. It
+        # keeps its file, as a deck elsewhere on the deck path does; only reviews come.
+        made_from = imported_from(text) or ""
+        from_package = made_from.lower().endswith(PACKAGE_SUFFIXES)
+        if not force and not plan.foreign and not from_package:
+            plan.kept_at = plan.path
+            continue
         if not force and not made_by_import(text):
             raise UsageError(
                 f"{plan.path}: exists and was not made by `flashcards import`; "
@@ -344,8 +352,7 @@ def _check_replaceable(plans: dict[str, DeckPlan], force: bool) -> None:
             )
         # A deck made from notes or a table is theirs; one made from an Anki package
         # is any package's (Anki names each export afresh).
-        made_from = imported_from(text) or ""
-        if not force and not made_from.lower().endswith(PACKAGE_SUFFIXES):
+        if not force and not from_package:
             raise UsageError(
                 f"{plan.path}: was imported from {made_from}, not from an Anki package; "
                 "use --force to replace it (its cards' progress is kept)"

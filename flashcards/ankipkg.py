@@ -444,24 +444,46 @@ def _reviews(
 
 def _not_yet_in(store: Store, reviews: Iterable[Review]) -> list[Review]:
     """The reviews the store does not hold yet, by id or by what they are: a review
-    exported from here and brought back by Anki has a new id but the same card,
-    millisecond and rating."""
+    exported from here and brought back by Anki has a new id but the same card and
+    rating, at the same millisecond or, when answers shared a millisecond (a fixed
+    clock, a history in whole seconds), a few after it (Anki's revlog ids are unique,
+    so the export spread them). Each review held stands for one coming back."""
     wanted = list(reviews)
     if not wanted:
         return []
     cards = {review.key for review in wanted}
     held_ids: set[str] = set()
-    held: set[tuple[str, str, int, int]] = set()
+    held: dict[tuple[str, str, int], list[int]] = {}
     for review in store.reviews():
         if review.key in cards:
             held_ids.add(review.id)
-            held.add((*review.key, to_us(review.reviewed_at) // 1000, review.rating))
-    return [
-        review
-        for review in wanted
-        if review.id not in held_ids
-        and (*review.key, to_us(review.reviewed_at) // 1000, review.rating) not in held
-    ]
+            held.setdefault((*review.key, review.rating), []).append(_ms(review))
+    coming = [review for review in wanted if review.id not in held_ids]
+    # the same millisecond first, so that a spread answer cannot take another's match
+    unmatched = [review for review in coming if not _take(held, review, 0)]
+    return [review for review in unmatched if not _take(held, review, _SPREAD_MS)]
+
+
+#: How far the export moves an answer that shares its millisecond with others.
+_SPREAD_MS = 1000
+
+
+def _ms(review: Review) -> int:
+    return to_us(review.reviewed_at) // 1000
+
+
+def _take(held: dict[tuple[str, str, int], list[int]], review: Review, spread: int) -> bool:
+    """Remove and report the held answer ``review`` is a copy of: the same card and
+    rating, at most ``spread`` milliseconds before it (the export only moves later)."""
+    times = held.get((*review.key, review.rating))
+    if not times:
+        return False
+    ms = _ms(review)
+    for index, at in enumerate(times):
+        if 0 <= ms - at <= spread:
+            del times[index]
+            return True
+    return False
 
 
 def _marks(

@@ -98,3 +98,21 @@ def test_a_home_deck_comes_back_from_anki_with_its_reviews(
     assert all(row["reps"] >= 1 for row in rows)
     if made_by == "notes":  # the notes still own the deck: importing them again works
         _ok(runner, "import", str(tmp_path / "greek.md"))
+
+
+def test_answers_in_one_millisecond_come_back_from_a_package_once(
+    isolated_home: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    # a fixed clock (or a history with whole seconds) gives several cards' answers one
+    # millisecond; Anki's revlog needs a distinct id each, so the export spreads them
+    for question in ("one", "two", "three"):
+        _ok(runner, "add", "nums", "-q", question, "-a", question.upper())
+    _ok(runner, "study", "nums", stdin="\n3\n\n3\n\n3\nq\n")
+    log = (isolated_home / "reviews.jsonl").read_bytes()
+    assert len({row["reviewed_at"] for row in _reviews(isolated_home)}) == 1
+    package = tmp_path / "nums.apkg"
+    _ok(runner, "export", "nums", "--to", str(package))
+
+    said = _ok(runner, "import", str(package))
+    assert "3 reviews (added 0, 3 already present)" in said
+    assert (isolated_home / "reviews.jsonl").read_bytes() == log

@@ -3,6 +3,7 @@
     python crashdriver.py FOLDER answer SEED ANSWERS [KILL_AT]
     python crashdriver.py FOLDER mark SEED EVENTS [KILL_AT]
     python crashdriver.py FOLDER import FILE [KILL_AT]
+    python crashdriver.py HOME apkg PACKAGE [KILL_AT]
 
 Prints ``ack ID`` once an answer is recorded (durable), ``undoing ID`` before an undo and
 ``undo ID`` once it is durable,
@@ -11,7 +12,8 @@ printed was acknowledged. With KILL_AT, the process SIGKILLs itself at the KILL_
 call of an fsutil primitive (``write`` after half its bytes, ``fsync`` and ``replace``
 before they run) and says where on stderr first; without, it ends with ``calls N``.
 Answers conflict with other processes answering the same cards and are recomputed from
-the newer state, as a study session does. ``mark`` mixes answers with suspends, buries,
+the newer state, as a study session does. ``apkg`` imports an Anki package into HOME
+(deck files, media, reviews and marks) as ``flashcards import`` does. ``mark`` mixes answers with suspends, buries,
 their reverses and forgets (each one an ``ack``, some undone).
 """
 
@@ -162,6 +164,23 @@ def mark_cards(folder: Path, seed: int, events: int) -> None:
     store.close()
 
 
+def import_anki_package(home: Path, package: Path) -> None:
+    """``flashcards import PACKAGE`` with ``FLASHCARDS_HOME`` at ``home``."""
+    from flashcards.ankipkg import import_package
+    from flashcards.commands.common import store_for
+    from flashcards.config import load_settings
+
+    os.environ["FLASHCARDS_HOME"] = str(home)
+    settings = load_settings()
+    store = store_for(settings)
+    try:
+        report = import_package(package, settings, store, now=T0)
+        store.maintain()
+    finally:
+        store.close()
+    print(f"imported {report.added}", flush=True)
+
+
 def main() -> None:
     folder, scenario = Path(sys.argv[1]), sys.argv[2]
     args = sys.argv[3:]
@@ -175,6 +194,8 @@ def main() -> None:
         answer_cards(folder, seed, answers)
     elif scenario == "mark":
         mark_cards(folder, seed, answers)
+    elif scenario == "apkg":
+        import_anki_package(folder, Path(args[0]))
     else:
         added = JsonStore(folder).import_reviews(ExportFile(Path(args[0])))
         print(f"imported {added}", flush=True)

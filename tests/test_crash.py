@@ -276,6 +276,69 @@ def test_killed_at_fs_calls_while_importing_is_all_or_nothing(tmp_path: Path) ->
         assert ids <= verify(scratch, base.acked, base.undone)
 
 
+def _anki_package(folder: Path) -> Path:
+    """An Anki package of two decks with answers, a suspended and a buried card."""
+    from ankibuild import AnkiNote, add_notes, export_package, open_collection, utc_environment
+
+    utc_environment()
+    folder.mkdir()
+    col = open_collection(folder / "collection.anki2")
+    start = T0 - timedelta(days=60)
+    notes = [
+        AnkiNote(
+            "Basic",
+            [f"question {n}", f"answer {n}"],
+            "Lang::French" if n % 2 else "Geo",
+            answers=[
+                (0, 1 + (n + k) % 4, start + timedelta(days=3 * k, minutes=n)) for k in range(6)
+            ],
+            suspend=[0] if n % 5 == 1 else [],
+            bury=[0] if n % 5 == 2 else [],
+        )
+        for n in range(12)
+    ]
+    add_notes(col, notes, {})
+    package = export_package(col, folder / "deck.apkg", legacy=False)
+    col.close()
+    return package
+
+
+def _imported(home: Path) -> tuple[object, ...]:
+    """What an Anki package import leaves: deck files, reviews, states and flags (a temp
+    file a killed atomic write left, ``.NAME.RANDOM``, is no deck)."""
+    decks = {p.name: p.read_bytes() for p in sorted((home / "decks").glob("[!.]*"))}
+    store = JsonStore(home)
+    reviews = sorted((r.id, r.key, r.rating, r.reviewed_at, r.action) for r in store.reviews())
+    return decks, reviews, store.load_states(), store.flags()
+
+
+def test_killed_at_fs_calls_while_importing_an_anki_package_converges(tmp_path: Path) -> None:
+    pytest.importorskip("anki")
+    package = _anki_package(tmp_path / "anki")
+    reference = tmp_path / "reference"
+    done = run_driver(reference, "apkg", package)
+    assert done.calls
+    expected = _imported(reference)
+    decks, reviews, _, flags = expected
+    assert len(decks) == 2 and len(reviews) > 60
+    assert sum(f.suspended for f in flags.values()) == 3
+    assert sum(f.buried_on is not None for f in flags.values()) == 2
+    ids = {review[0] for review in reviews}
+    home = tmp_path / "home"
+    for kill_at in range(1, done.calls + 1):  # every one: there are a few dozen
+        shutil.rmtree(home, ignore_errors=True)
+        result = run_driver(home, "apkg", package, kill_at)
+        FIGURES.kills[f"importing an Anki package, at {result.kill_point}"] += 1
+        if (home / LOG).exists():
+            standing = verify(home, set(), set())
+            assert standing in (set(), ids), "part of an import stands"
+        # running the command again finishes the job: the same as an import never killed
+        again = run_driver(home, "apkg", package)
+        assert again.calls
+        assert _imported(home) == expected
+        verify(home, ids, set())
+
+
 # -- kills at random moments -------------------------------------------------------------
 
 

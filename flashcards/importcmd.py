@@ -438,6 +438,8 @@ def check_source(file: Path) -> str:
             f"{file}: cannot import {suffix or 'a file without an extension'}; "
             f"use one of {', '.join(known)}"
         )
+    if file.is_dir():
+        raise UsageError(f"{file}: is a folder, not a file")
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     return suffix

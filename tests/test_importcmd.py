@@ -747,3 +747,14 @@ def test_the_summary_counts_the_cards_reversed_and_cloze_entries_make(
         "is up to date with inline.md: 1 entry (2 cards)."
         in ok(runner, "import", str(inline)).stdout
     )
+
+
+@pytest.mark.parametrize("name", ["notes.md", "deck.apkg"])
+def test_a_folder_named_as_a_file_is_said_to_be_a_folder(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path, name: str
+) -> None:
+    (tmp_path / name).mkdir()
+    result = run(runner, "import", str(tmp_path / name))
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {tmp_path / name}: is a folder, not a file"
+    assert not isolated_home.exists() or not any(isolated_home.rglob("*.yaml"))

@@ -23,8 +23,9 @@ from flashcards.fsutil import write_atomically
 from flashcards.model import Card, Deck
 from flashcards.options import OptionValues, check_options
 
-#: 2: card kinds and bury_siblings; 3: every file sealed by a checksum; 4: deck options
-CACHE_SCHEMA = 5
+#: 2: card kinds and bury_siblings; 3: every file sealed by a checksum; 4: deck options;
+#: 6: a tag of two words is refused, so decks cached with one are read again
+CACHE_SCHEMA = 6
 INDEX = "index.json"
 #: Entries whose file changed less than this before caching are checked by digest.
 RACY_NS = 3_000_000_000

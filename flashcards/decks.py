@@ -323,6 +323,9 @@ def _tags(value: object, fail: Any) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise fail()
+    # a tag is one word, as in Anki: `--tag` names one, and Anki splits a tag at spaces
+    if any(not tag or any(char.isspace() for char in tag) for tag in value):
+        raise fail()
     return tuple(value)
 
 

@@ -161,6 +161,7 @@ def test_add_refuses_builtin_decks(runner: CliRunner, isolated_home: Path) -> No
         (["--cloze", "{{c1::x}}", "--reverse"], "--reverse does not apply"),
         (["-q", "Q", "-a", "A", "--extra", "E"], "--extra goes with --cloze"),
         (["-q", "Q", "-a", "A", "--id", "has space"], "`id` must be text"),
+        (["-q", "Q", "-a", "A", "-t", "two words"], "`tags` must be a list of words"),
     ],
 )
 def test_bad_card_writes_nothing(

@@ -288,6 +288,8 @@ HEAD = "# a deck\nname: Bad\n" + CARDS  # lines 1-6; a bad card added after it i
             ["`id`"],
         ),
         ("card tags", HEAD + "    tags: easy\n", 7, ["`tags`"]),
+        ("tag of two words", HEAD + "    tags: [ok, two words]\n", 7, ["`tags`"]),
+        ("empty deck tag", 'tags: [""]\n' + HEAD, 1, ["`tags`"]),
         ("deck tags", "tags: [[a]]\n" + HEAD, 1, ["`tags`"]),
         ("name", "name: [x]\n" + CARDS, 1, ["`name`"]),
         ("description", "description: [x]\n" + HEAD, 1, ["`description`"]),

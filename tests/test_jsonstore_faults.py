@@ -652,3 +652,13 @@ def test_a_reading_command_rewrites_a_damaged_snapshot_but_never_the_log(
     again = JsonStore(isolated_home)
     again.load_states()
     assert again.notices == []  # the background compaction rewrote it
+
+
+def test_a_first_import_killed_before_the_log_was_made_is_rolled_back(tmp_path: Path) -> None:
+    # The marker is written before the first byte of the import: a kill in between
+    # leaves a marker and no log, and the next writer must carry on, not stop.
+    (tmp_path / jsonstore.PENDING).write_text(json.dumps({"start": 0}))
+    store = JsonStore(tmp_path)
+    review = answer(store, "c1", 3, T0)
+    assert (tmp_path / jsonstore.PENDING).exists() is False
+    assert [r.id for r in JsonStore(tmp_path).reviews()] == [review.id]

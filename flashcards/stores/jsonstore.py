@@ -401,7 +401,8 @@ class JsonStore:
                 self._remove_marker()
             return
         try:
-            size = self.log_path.stat().st_size
+            # A first import killed before its first byte reached the log leaves no log.
+            size = self.log_path.stat().st_size if self.log_path.exists() else 0
             if size > start:
                 fsutil.truncate_durably(self.log_path, start)
             self._remove_marker()

@@ -14,7 +14,7 @@ before they run) and says where on stderr first; without, it ends with ``calls N
 Answers conflict with other processes answering the same cards and are recomputed from
 the newer state, as a study session does. ``apkg`` imports an Anki package into HOME
 (deck files, media, reviews and marks) as ``flashcards import`` does. ``mark`` mixes answers with suspends, buries,
-their reverses and forgets (each one an ``ack``, some undone).
+their reverses, forgets and cram answers (each one an ``ack``, some undone).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from flashcards import fsutil
 from flashcards.errors import ConflictError
 from flashcards.exchange import ExportFile
-from flashcards.model import BURY, FORGET, SUSPEND, UNBURY, UNSUSPEND, CardState, Review
+from flashcards.model import BURY, CRAM, FORGET, SUSPEND, UNBURY, UNSUSPEND, CardState, Review
 from flashcards.scheduling import before_of, schedule
 from flashcards.stores import jsonstore
 from flashcards.stores.jsonstore import JsonStore
@@ -122,8 +122,8 @@ def mark_cards(folder: Path, seed: int, events: int) -> None:
     start = T0 + timedelta(days=seed)
     for n in range(events):
         card = f"m{rng.randrange(6)}"
-        action = rng.choice([None, None, SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET])
-        rating = rng.randint(1, 4) if action is None else 0
+        action = rng.choice([None, None, SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET, CRAM])
+        rating = rng.randint(1, 4) if action in (None, CRAM) else 0
         at = start + timedelta(minutes=7 * n)
         previous: CardState | None = store.load_states(["d"]).get(("d", card))
         for _ in range(20):
@@ -137,7 +137,7 @@ def mark_cards(folder: Path, seed: int, events: int) -> None:
                 card,
                 rating,
                 at,
-                None if action else 1000,
+                1000 if action in (None, CRAM) else None,
                 int(before_of(previous)),
                 after,
                 action=action,

@@ -247,6 +247,11 @@ def _history_file(path: Path, reviews: int, seed: int) -> set[str]:
                 "reviewed_at": at.isoformat(),
                 "duration_ms": 1000,
             }
+            if n % 7 == 3:  # marks and cram answers travel too
+                action = rng.choice([SUSPEND, UNSUSPEND, BURY, UNBURY, FORGET, CRAM])
+                line["action"] = action
+                if action != CRAM:
+                    line.update(rating=0, duration_ms=None)
             out.write(json.dumps(line) + "\n")
     return ids
 

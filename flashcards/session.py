@@ -13,6 +13,7 @@ from functools import partial
 from typing import Protocol
 
 from flashcards.catalog import Catalog
+from flashcards.days import study_date
 from flashcards.due import entry_of, is_due, shows_from
 from flashcards.errors import ConflictError, StoreError
 from flashcards.intervals import span_label
@@ -537,8 +538,9 @@ def describe_wait(moment: datetime, now: datetime) -> str:
         span = f"in {minutes}m"
     elif minutes < 24 * 60:
         span = f"in {minutes // 60}h {minutes % 60}m"
-    else:
-        span = f"in {minutes // (24 * 60)}d"
+    else:  # in study days, as the answer buttons count them ("Easy 7d")
+        days = (study_date(moment.astimezone(now.tzinfo)) - study_date(now)).days
+        span = f"in {max(days, 1)}d"
     return f"{span} ({moment.astimezone(now.tzinfo):%a %Y-%m-%d %H:%M})"
 
 

@@ -124,13 +124,24 @@ def _blocks(rows: list[CardRow], now: datetime, width: int) -> Iterator[str]:
         yield ""
         yield from chop_cells(safe_line(f"{row.card.deck}/{row.card.id}"), max(width, 1))
         yield fit("  " + _question(row), width).rstrip()
-        state = f"  {values['State']}  due {values['Due']}  ivl {values['Ivl']}"
-        memory = (
-            f"  S {values['S']}  D {values['D']}  R {values['R']}  "
-            f"reps {values['Reps']}  lapses {values['Laps']}"
-        )
-        if cell_len(state) + cell_len(memory) <= width:
-            yield state + memory
+        state = [values["State"], f"due {values['Due']}", f"ivl {values['Ivl']}"]
+        memory = [f"S {values['S']}", f"D {values['D']}", f"R {values['R']}"]
+        memory += [f"reps {values['Reps']}", f"lapses {values['Laps']}"]
+        if len(lines := list(_labelled(state + memory, width))) == 1:
+            yield from lines
         else:
-            yield fit(state, width).rstrip()
-            yield fit(memory, width).rstrip()
+            yield from _labelled(state, width)
+            yield from _labelled(memory, width)
+
+
+def _labelled(items: list[str], width: int) -> Iterator[str]:
+    """Labelled numbers on as few lines as fit ``width``, each number whole: a line
+    breaks between them (only one alone wider than the line is cut)."""
+    line = ""
+    for item in items:
+        if line and cell_len(f"{line}  {item}") > width:
+            yield fit(line, width).rstrip()
+            line = ""
+        line = f"{line}  {item}"
+    if line:
+        yield fit(line, width).rstrip()

@@ -305,3 +305,30 @@ def test_list_decks_counts_buried_siblings(runner: CliRunner, deck_folder: Path)
     assert (today["new"], today["buried"]) == (2, 1)  # its reverse waits for tomorrow
     tomorrow = row("2026-11-24T05:00:00+01:00")
     assert (tomorrow["new"], tomorrow["buried"]) == (3, 0)
+
+
+@pytest.mark.parametrize("columns", ["30", "36", "39"])
+def test_narrow_blocks_wrap_numbers_never_cut_them(
+    runner: CliRunner, studied: None, columns: str
+) -> None:
+    result = runner.invoke(
+        app, ["cards", "aws-dynamodb"], env={"FLASHCARDS_NOW": MONDAY, "COLUMNS": columns}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= int(columns) for line in lines)
+    easy = next(
+        r for r in cards_json(runner, "aws-dynamodb") if r["id"] == "dynamodb-explain-simply"
+    )
+    question = next(i for i, line in enumerate(lines) if line.startswith("  Explain"))
+    end = lines.index("", question) if "" in lines[question:] else len(lines)
+    block = lines[question + 1 : end]  # the numbers, below the id and the question
+    assert not any("…" in line for line in block), block
+    words = " ".join(block).split()
+    for label, value in [
+        ("due", easy["due_day"]),
+        ("S", f"{easy['stability']:.1f}"),
+        ("reps", "1"),
+        ("lapses", "0"),
+    ]:
+        assert value == words[words.index(label) + 1], (label, block)

@@ -127,6 +127,9 @@ def mark_cards(folder: Path, seed: int, events: int) -> None:
         at = start + timedelta(minutes=7 * n)
         previous: CardState | None = store.load_states(["d"]).get(("d", card))
         for _ in range(20):
+            # Another process marked or answered the card "later": this event follows it
+            # (as a session's answer does), so the log's order is the order of times.
+            at = max([at, *(r.reviewed_at for r in store.reviews() if r.card == card)])
             if action is None:
                 after: CardState | None = schedule("d", card, previous, rating, at)
             else:

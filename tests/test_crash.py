@@ -451,11 +451,13 @@ def test_the_real_import_command_killed_at_random_moments(
 
 
 @pytest.mark.parametrize("writers", [2, 3])
-def test_concurrent_writers_lose_nothing(tmp_path: Path, writers: int) -> None:
+@pytest.mark.parametrize("scenario", ["answer", "mark"])
+def test_concurrent_writers_lose_nothing(tmp_path: Path, writers: int, scenario: str) -> None:
+    # ``mark``: the writers answer, suspend, bury, forget and undo the same six cards
     folder = tmp_path / "store"
     processes = [
         subprocess.Popen(
-            driver(folder, "answer", 7, 60),
+            driver(folder, scenario, 7, 60),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from test_dynamodb_undo import Opener, in_table, open_, tombstones, two_answers, unreachable
+from test_dynamodb_undo import (
+    Opener,
+    answer,
+    in_table,
+    open_,
+    tombstones,
+    two_answers,
+    unreachable,
+)
 
 from flashcards.clock import now
 from flashcards.days import study_date
-from flashcards.model import BURY, FORGET, SUSPEND, CardState, Flags, Review
-from flashcards.scheduling import before_of
+from flashcards.model import BURY, CRAM, FORGET, SUSPEND, UNSUSPEND, CardState, Flags, Review
+from flashcards.scheduling import before_of, replay
 from flashcards.stores import flags_of
 from flashcards.stores.dynamodb import DynamoStore
 
@@ -139,3 +148,46 @@ def test_an_undo_of_a_mark_cut_short_before_its_tombstone_is_finished(
     # Undoing it again (a retry) is no conflict and changes nothing.
     reopened.undo(bury, second.state)
     assert open_().flags() == {} and card_marks(open_()) == []
+
+
+def test_an_offline_run_of_marks_answers_and_undos_is_sent_in_order(open_: Opener) -> None:
+    # Offline: suspend, a cram answer, forget, an answer from new, bury and its undo,
+    # unsuspend. What the outbox makes count meanwhile is what the table says once sent.
+    store = open_()
+    _, second = two_answers(store)
+    store.day_stats()  # read before the outage: what the stats answer from offline
+    with unreachable(store):
+        suspend = mark(second.state, SUSPEND, minutes=20)
+        store.record(suspend, second.state)
+        cram = replace(answer("card", second.state, 1, minutes=25), action=CRAM)
+        cram = replace(cram, state=second.state, last_interval=second.state.interval)
+        store.record(cram, second.state)
+        forget = mark(second.state, FORGET, minutes=30)
+        store.record(forget, second.state)
+        fresh = answer("card", None, 3, minutes=40)
+        store.record(fresh, None)
+        bury = mark(fresh.state, BURY, minutes=50)
+        store.record(bury, fresh.state)
+        store.undo(bury, fresh.state)
+        unsuspend = mark(fresh.state, UNSUSPEND, minutes=60)
+        store.record(unsuspend, fresh.state)
+        offline = (store.load_states(), store.flags(), store.day_stats())
+    assert offline[0] == {KEY: fresh.state}
+    assert offline[1] == {}  # the forget cleared the suspend; the bury was undone
+    assert sum(day.cram for day in offline[2]["deck"].values()) == 1
+    store.close()
+
+    reopened = open_()
+    assert reopened.notices[-1].endswith(
+        "sent 2 answer(s) and 3 mark(s) kept from an earlier session"
+    )
+    assert (reopened.load_states(), reopened.flags(), reopened.day_stats()) == offline
+    assert card_marks(reopened) == [SUSPEND, FORGET, UNSUSPEND]
+    reviews = list(open_().reviews())
+    assert [r.id for r in reviews][-5:] == [suspend.id, cram.id, forget.id, fresh.id, unsuspend.id]
+    assert open_().flags() == flags_of(reviews) == {}
+    assert replay(reviews).states == offline[0]
+    # and it stays so: the next change to the card (suspend again) goes on that state
+    again = mark(fresh.state, SUSPEND, minutes=70)
+    reopened.record(again, fresh.state)
+    assert open_().flags() == {KEY: Flags(suspended=True)}

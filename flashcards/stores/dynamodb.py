@@ -583,7 +583,7 @@ class DynamoStore:
         self._merge(sent, removes, hints)
         self.outbox.remove(entries)
         undos = len(undone - {r.id for r in adds})
-        marks = sum(1 for r in sent if r.is_mark)
+        marks = sum(1 for r in sent if r.action in CARD_MARKS)  # a cram answer is an answer
         what = [f"{len(sent) - marks} answer(s)"]
         what += [f"{marks} mark(s)"] if marks else []  # suspend, bury, forget, ...
         what += [f"{undos} undo(s)"] if undos else []

@@ -22,6 +22,7 @@ from test_dynamodb_undo import (
 )
 
 from flashcards.clock import now
+from flashcards.errors import ConflictError
 from flashcards.days import study_date
 from flashcards.model import BURY, CRAM, FORGET, SUSPEND, UNSUSPEND, CardState, Flags, Review
 from flashcards.scheduling import before_of, replay
@@ -191,3 +192,39 @@ def test_an_offline_run_of_marks_answers_and_undos_is_sent_in_order(open_: Opene
     again = mark(fresh.state, SUSPEND, minutes=70)
     reopened.record(again, fresh.state)
     assert open_().flags() == {KEY: Flags(suspended=True)}
+
+
+@pytest.mark.parametrize("first", ["forget", "undo"])
+def test_a_forget_and_an_undo_from_two_stores_at_once_agree_with_the_log(
+    open_: Opener, first: str
+) -> None:
+    # One store answered the card and takes the answer back while another, which saw
+    # that answer, forgets the card: whichever comes second, the table stays the replay
+    # of its standing log, the forget is never lost, and the undo holds or is refused.
+    one, other = open_(), open_()
+    first_answer, second = two_answers(one)
+    assert other.load_states() == {KEY: second.state}
+    forget = mark(second.state, FORGET, minutes=20)
+    refused = False
+    if first == "forget":
+        other.record(forget, second.state)
+        try:
+            one.undo(second, first_answer.state)
+        except ConflictError as conflict:
+            refused = True
+            assert conflict.current is None  # the card as the forget left it
+        assert refused
+    else:
+        one.undo(second, first_answer.state)
+        # The forget meets the undo at the card item, after taking the next slot: it
+        # stands on the state the undo restored (a card is new after it either way).
+        other.record(forget, second.state)
+    reader = open_()
+    reviews = list(reader.reviews())
+    assert reader.load_states() == replay(reviews).states
+    assert reader.flags() == flags_of(reviews) == {}
+    ids = [r.id for r in reviews]
+    assert forget.id in ids
+    assert (second.id in ids) == (first == "forget")
+    if first == "undo":
+        assert reader.load_states() == {}

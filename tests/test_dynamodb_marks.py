@@ -22,8 +22,8 @@ from test_dynamodb_undo import (
 )
 
 from flashcards.clock import now
-from flashcards.errors import ConflictError
 from flashcards.days import study_date
+from flashcards.errors import ConflictError
 from flashcards.model import BURY, CRAM, FORGET, SUSPEND, UNSUSPEND, CardState, Flags, Review
 from flashcards.scheduling import before_of, replay
 from flashcards.stores import flags_of

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
@@ -295,6 +296,19 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
+def _imported_from(path: Path) -> str | None:
+    """What ``flashcards import`` made the deck file at ``path`` from, or ``None`` for a
+    deck of one's own (or one that cannot be read: the editor will say so)."""
+    from flashcards.deckwrite import IMPORT_MARK, imported_from
+
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            first = file.readline(4096)
+    except OSError:
+        return None
+    return imported_from(first) if first.startswith(IMPORT_MARK) else None
+
+
 def _lines(count: int) -> str:
     return f"{count} line{'s' * (count != 1)}"
 
@@ -511,8 +525,6 @@ class StudyScreen:
         """The card's deck file in the editor at the card's line; then the deck is read
         again and the card (matched by id) shown again. A deck left invalid is reported
         and the version read before stays in use."""
-        from pathlib import Path
-
         from flashcards.deckpaths import builtin_deck_folder
         from flashcards.editing import edit_deck_at
 
@@ -522,6 +534,16 @@ class StudyScreen:
             self.say(
                 f"{card.deck} is a built-in deck and is not edited; copy {path} into your "
                 "decks folder under another name to keep your own",
+                style="red",
+            )
+            return card
+        source = _imported_from(path)
+        if source is not None:
+            # The next import of its source rewrites the file: an edit here would be lost.
+            self.say(
+                f"{card.deck} is made by `flashcards import` from {source}: fix the card "
+                "there and import it again (or delete the file's first line to make the "
+                "deck your own)",
                 style="red",
             )
             return card

@@ -242,3 +242,28 @@ def test_e_with_an_editor_that_fails_then_one_that_takes_the_card_out(
     screen(child, "qb", "d/a is no longer in its deck; on to the next card")
     finish(child)
     assert "a" not in cards(env)
+
+
+def test_e_on_an_imported_deck_points_to_its_notes_and_starts_no_editor(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # the next import of the notes would undo an edit made here, without a word
+    started = tmp_path / "started"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {started}\n")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    notes = tmp_path / "greek.md"
+    notes.write_text("# Greek\n\nQ: First letter?\nA: alpha\n")
+    subprocess.run([*flashcards_command(), "import", str(notes)], env=env, check=True)
+    env = {**env, "EDITOR": str(editor)}
+    env.pop("FLASHCARDS_DECKS")
+    deck = Path(env["FLASHCARDS_HOME"]) / "decks" / "greek.yaml"
+    before = deck.read_bytes()
+    child = spawn(["study", "greek"], env)
+    child.expect("First letter")
+    child.expect("e edit")
+    child.send("e")
+    screen(child, "First letter", "greek is made by `flashcards import` from greek.md")
+    finish(child)
+    assert not started.exists()
+    assert deck.read_bytes() == before

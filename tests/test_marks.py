@@ -339,3 +339,78 @@ def test_a_forget_clears_suspend_and_bury_through_check_and_a_round_trip(
     there.undo(next(r for r in there.reviews() if r.id == forget.id), first.state)
     assert there.flags() == {("d", "c1"): Flags(True, T0.date())}
     assert there.load_states() == {("d", "c1"): first.state}
+
+
+def _history_with_marks_and_cram(path: Path) -> None:
+    """Answers, cram answers and every mark on two built-in decks, over weeks."""
+    cards = [
+        ("aws-dynamodb", "dynamodb-what-is"),
+        ("aws-dynamodb", "dynamodb-over-mongodb"),
+        ("aws-api-gateway", "api-gateway-what-is"),
+    ]
+    actions = [None, None, "cram", None, "suspend", None, "cram", "bury", "unsuspend", "forget"]
+    at = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+    with open(path, "w") as out:
+        for n in range(60):
+            deck, card = cards[n % 3]
+            action = actions[n % len(actions)]
+            at += timedelta(hours=7)
+            line = {"deck": deck, "card": card, "reviewed_at": at.isoformat()}
+            if action in (None, "cram"):
+                line.update(rating=1 + n % 4, duration_ms=2000)
+            else:
+                line.update(rating=0, duration_ms=None)
+            if action is not None:
+                line["action"] = action
+            out.write(json.dumps(line) + "\n")
+
+
+READING = [
+    ["list-decks"],
+    ["cards"],
+    ["cards", "--json"],
+    ["cards", "aws-dynamodb/dynamodb-what-is"],
+    ["stats"],
+    ["stats", "--json"],
+    ["stats", "--tag", "dynamodb"],
+    ["export", "--to", "{out}/x.apkg"],
+    ["export", "--to", "{out}/x.csv"],
+    ["import", "{out}/x.apkg", "--dry-run"],
+    ["progress", "export", "--out", "{out}/history.jsonl"],
+    ["check"],
+]
+
+
+def _progress_files(home: Path) -> dict[str, bytes]:
+    files = [home / LOG, *sorted((home / "snapshot").glob("*"))]
+    return {path.name: path.read_bytes() for path in files}
+
+
+@pytest.mark.parametrize("snapshot", ["current", "before cram counts"])
+def test_reading_commands_leave_the_log_and_snapshot_byte_for_byte(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path, snapshot: str
+) -> None:
+    history = tmp_path / "in.jsonl"
+    _history_with_marks_and_cram(history)
+    env = {"FLASHCARDS_NOW": NOW}
+    assert runner.invoke(app, ["progress", "import", str(history)], env=env).exit_code == 0
+    fresh = runner.invoke(app, ["stats", "--json"], env=env).stdout
+    if snapshot != "current":
+        # Files of the format before cram counts: used by no one, rebuilt quietly.
+        for path in (isolated_home / "snapshot").glob("*.json"):
+            header, _, payload = path.read_bytes().partition(b"\n")
+            old = {**json.loads(header), "format": 5}
+            if path.name.endswith(".days.json"):  # 21 counts a day, no cram answers
+                days = {day: counts[:21] for day, counts in json.loads(payload).items()}
+                payload = json.dumps(days).encode()
+            path.write_bytes(json.dumps(old).encode() + b"\n" + payload)
+    before = _progress_files(isolated_home)
+    assert any(b'"cram"' in line for line in before[LOG].splitlines())
+    for command in READING:
+        args = [arg.format(out=tmp_path) for arg in command]
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 0, (args, result.output)
+        assert "rebuilt" not in result.output
+        assert _progress_files(isolated_home) == before, f"{args} wrote"
+        if args == ["stats", "--json"]:
+            assert result.stdout == fresh  # cram counts and all, as before

@@ -20,7 +20,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ from flashcards.model import (
     Review,
     note_of,
 )
+from flashcards.tags import LEECH
 
 CardKey = tuple[str, str]
 
@@ -151,10 +152,12 @@ def package_bytes(
     media_folder: Path,
     now: datetime,
     desired_retention: float = 0.9,
+    leeches: Collection[CardKey] = (),
 ) -> tuple[bytes, ExportSummary]:
     """The ``.apkg`` of ``decks``: their cards with ``states`` and ``flags``, the
     answers and resets among ``reviews`` as revlog rows, and the media their text
-    refers to under ``media_folder`` (``$FLASHCARDS_HOME/media``)."""
+    refers to under ``media_folder`` (``$FLASHCARDS_HOME/media``). A note with a card
+    among ``leeches`` is tagged ``leech``, as Anki tags its own."""
     decks = list(decks)
     summary = ExportSummary(decks=len(decks))
     with tempfile.TemporaryDirectory(prefix="flashcards-apkg-") as scratch:
@@ -162,7 +165,7 @@ def package_bytes(
         db = sqlite3.connect(database)
         try:
             media = _Collection(db, now, desired_retention).fill(
-                decks, reviews, states, flags, media_folder, summary
+                decks, reviews, states, flags, media_folder, summary, leeches
             )
             db.commit()
         finally:
@@ -202,6 +205,7 @@ class _Collection:
         flags: Mapping[CardKey, Flags],
         media_folder: Path,
         summary: ExportSummary,
+        leeches: Collection[CardKey] = (),
     ) -> dict[str, Path]:
         self.db.executescript(_SCHEMA)
         deck_ids: dict[str, int] = {}
@@ -220,6 +224,8 @@ class _Collection:
                 fields = [
                     self._field(text, entry, media_folder, media, summary) for text in entry.fields
                 ]
+                if any((deck.id, card.id) in leeches for _, card in entry.cards):
+                    entry.tags = (*[t for t in entry.tags if t.lower() != LEECH], LEECH)
                 self._note(note_id, entry, fields)
                 summary.notes += 1
                 for ord_, card in entry.cards:

@@ -75,7 +75,7 @@ def run(
             f"to {target}."
         )
     else:
-        data, message = _package(settings, store, decks, target, now)
+        data, message = _package(settings, catalog, store, decks, target, now)
     try:
         write_atomically(target, data)
     except OSError as exc:
@@ -84,16 +84,28 @@ def run(
 
 
 def _package(
-    settings: Settings, store: Store, decks: list[Deck], target: Path, now: datetime
+    settings: Settings,
+    catalog: Catalog,
+    store: Store,
+    decks: list[Deck],
+    target: Path,
+    now: datetime,
 ) -> tuple[bytes, str]:
     from flashcards.ankiwrite import package_bytes
+    from flashcards.tags import is_leech
 
     ids = [deck.id for deck in decks]
     wanted = set(ids)
     states = store.load_states(ids)
     flags = store.flags(ids)
+    options = settings.deck_options(catalog)
+    leeches = {
+        key for key, state in states.items() if is_leech(state, options(key[0]).leech_threshold)
+    }
     reviews = (review for review in store.reviews() if review.deck in wanted)
-    data, summary = package_bytes(decks, reviews, states, flags, settings.home / "media", now)
+    data, summary = package_bytes(
+        decks, reviews, states, flags, settings.home / "media", now, leeches=leeches
+    )
     message = (
         f"Wrote {counted(summary.decks, 'deck')}, {counted(summary.notes, 'note')}, "
         f"{counted(summary.cards, 'card')}, {counted(summary.reviews, 'review')} and "

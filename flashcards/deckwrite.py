@@ -173,11 +173,17 @@ def _appended_only(path: Path, old: Deck, new_text: str) -> bool:
     return new.cards[: len(old.cards)] == old.cards and len(new.cards) > len(old.cards)
 
 
+def entry_id_base(text: str) -> str:
+    """The id an entry's question (or cloze text, by the text its deletions hide) makes:
+    a slug with a short hash, as a card without ``id`` would get."""
+    return card_id_from_question(_CLOZE.sub(r"\1", text))
+
+
 def fresh_entry_id(deck: Deck | None, text: str) -> str:
     """An id for a new entry made from its question (or cloze text): a slug with a short
     hash, as a card without ``id`` would get, made unique in the deck."""
     taken = {note_of(card.id) for card in deck.cards} if deck is not None else set()
-    base = card_id_from_question(_CLOZE.sub(r"\1", text))
+    base = entry_id_base(text)
     card_id, number = base, 2
     while card_id in taken:
         card_id, number = f"{base}-{number}", number + 1

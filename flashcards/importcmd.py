@@ -130,7 +130,7 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
     (``new``, without): first the same question, then the most alike pairs above
     :data:`MATCH_THRESHOLD`; each new card keeps the id of its match or gets a fresh one.
     Returns the changes in the new cards' order, then the removed entries."""
-    from flashcards.decks import card_id_from_question
+    from flashcards.deckwrite import entry_id_base
 
     matched: dict[int, int] = {}  # new index -> old index
     free = set(range(len(old)))
@@ -171,7 +171,7 @@ def plan_import(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Ch
             kind = Kind.same if _comparable(before) == _comparable(after) else Kind.changed
             changes.append(Change(kind, after["id"], before, after))
             continue
-        base = card_id_from_question(asked(entry))
+        base = entry_id_base(asked(entry))
         card_id, number = base, 2
         while card_id in taken:
             card_id, number = f"{base}-{number}", number + 1

@@ -758,3 +758,18 @@ def test_a_folder_named_as_a_file_is_said_to_be_a_folder(
     assert result.exit_code == 1
     assert result.output.strip() == f"error: {tmp_path / name}: is a folder, not a file"
     assert not isolated_home.exists() or not any(isolated_home.rglob("*.yaml"))
+
+
+def test_a_cloze_gets_the_id_add_gives_it(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    # made from the text it hides, not from the {{c1::…}} markup
+    text = "{{c1::Athens}} is the capital of {{c2::Greece::a country}}"
+    table = tmp_path / "greek.txt"
+    table.write_text(f"#separator:tab\n#notetype column:1\nCloze\t{text}\t\n")
+    assert run(runner, "import", str(table)).exit_code == 0
+    added = run(runner, "add", "mine", "--cloze", text)
+    assert added.exit_code == 0, added.output
+    ids = {row["deck"]: row["note"] for row in json.loads(run(runner, "cards", "--json").stdout)}
+    assert ids["greek"] == ids["mine"]
+    assert ids["greek"].startswith("athens-is-the-capital-of-greece-")

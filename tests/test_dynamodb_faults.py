@@ -27,11 +27,11 @@ from servers import Dynalite, isolate_aws
 from flashcards.catalog import open_catalog
 from flashcards.clock import now
 from flashcards.errors import StoreUnavailable
-from flashcards.model import CardState, Review
+from flashcards.model import BURY, SUSPEND, CardState, Review
 from flashcards.queue import Limits
 from flashcards.scheduling import replay, schedule
 from flashcards.session import StudySession
-from flashcards.stores import CardKey, StoreContext, open_store
+from flashcards.stores import CardKey, StoreContext, flags_of, open_store
 from flashcards.stores.dynamodb import ATTEMPTS, DynamoStore
 
 SEED = int(os.environ.get("FLASHCARDS_FAULT_SEED", "20261125"))
@@ -41,6 +41,9 @@ RATES = {"error_500": 0.08, "throttle": 0.03, "drop": 0.08, "lost": 0.08, "delay
 SESSIONS = 10
 ANSWERS_PER_SESSION = 9
 UNDO_CHANCE = 0.2
+#: Some cards are forgotten, suspended or buried instead of answered (marks take
+#: slots and go to the outbox as answers do).
+MARK_CHANCE = 0.2
 CARDS = 40
 LIMITS = Limits(new_per_day=CARDS)
 #: Short timeouts (store URL options) so that a 5-second delay costs a second.
@@ -148,7 +151,13 @@ def study(
         card = session.next_card(at)
         if card is None:
             break
-        session.answer(card, rng.choice([1, 2, 3, 3, 3, 4]), at)
+        roll = rng.random()
+        if roll < MARK_CHANCE / 2:
+            session.forget(card, at)
+        elif roll < MARK_CHANCE:
+            session.set_aside(card, rng.choice([SUSPEND, BURY]), at)
+        else:
+            session.answer(card, rng.choice([1, 2, 3, 3, 3, 4]), at)
         at += timedelta(seconds=rng.randint(5, 90))
         if rng.random() < UNDO_CHANCE:
             session.undo()
@@ -225,6 +234,10 @@ def test_faults_lose_no_answer_double_none_and_say_each_outage_once(
     for key, state in ledger.states.items():
         assert cards.get(key[1]) == (state.to_dict() if state else None), key
     replayed = replay([kept[r] for r in present]).states
+    reader = open_store(server.url(table), context)
+    assert reader.flags() == flags_of(kept[r] for r in present)
+    assert any(kept[r].is_mark for r in present)
+    reader.close()
     assert {key[1]: s.to_dict() for key, s in replayed.items()} == {
         card: s for card, s in cards.items() if s is not None
     }

@@ -59,8 +59,9 @@ class CramQueue:
         if again:
             self.main.append(key)
 
-    def counts(self) -> Counts:
-        """The cards left, by what they are (new, learning or relearning, review)."""
+    def counts(self, now: datetime | None = None) -> Counts:
+        """The cards left, by what they are (new, learning or relearning, review):
+        cramming takes each whatever its due time, so ``now`` changes nothing."""
         new = learning = 0
         for key in self.main:
             entry = self.overview.get(key)

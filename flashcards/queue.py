@@ -334,9 +334,16 @@ class StudyQueue:
         if in_learning_step(state) and state.due < self.end_of_day:
             self.learning[key] = state.due
 
-    def counts(self) -> Counts:
+    def counts(self, now: datetime | None = None) -> Counts:
+        """New, learning and review cards left. With ``now``, learning counts as in
+        Anki: the cards due by then or within :data:`LEARN_AHEAD`, not those waiting
+        for a later step today; without it, every learning card left today."""
         new = sum(1 for key in self.main if key in self._new)
-        return Counts(new=new, learning=len(self.learning), review=len(self.main) - new)
+        if now is None:
+            learning = len(self.learning)
+        else:
+            learning = sum(1 for due in self.learning.values() if due <= now + LEARN_AHEAD)
+        return Counts(new=new, learning=learning, review=len(self.main) - new)
 
     def copy(self) -> StudyQueue:
         return copy.deepcopy(self)

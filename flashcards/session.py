@@ -88,7 +88,7 @@ class SessionQueue(Protocol):
 
     def next(self, now: datetime) -> CardKey | None: ...
     def next_due(self) -> datetime | None: ...
-    def counts(self) -> Counts: ...
+    def counts(self, now: datetime | None = None) -> Counts: ...
     def copy(self) -> SessionQueue: ...
 
 
@@ -267,8 +267,9 @@ class StudySession:
                 return card
         raise StoreError(f"card {key[0]}/{key[1]} vanished from its deck file during the session")
 
-    def counts(self) -> Counts:
-        return self.queue.counts()
+    def counts(self, now: datetime | None = None) -> Counts:
+        """The cards left (see :meth:`StudyQueue.counts`)."""
+        return self.queue.counts(now)
 
     def preview(self, card: Card, now: datetime) -> dict[int, CardState]:
         state = self.state((card.deck, card.id))

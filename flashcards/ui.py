@@ -612,7 +612,7 @@ class StudyScreen:
         """Deck name and counts, now; the counts go on a line of their own rather than
         be broken up when the terminal is narrow."""
         card = self._view.card
-        counts = self.session.counts()
+        counts = self.session.counts(self.clock())
         name = self.session.catalog.info(card.deck).name if card else self._deck_label()
         title = plain(name, "bold", one_line=True)
         numbers = Text.assemble(

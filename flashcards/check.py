@@ -17,10 +17,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flashcards.errors import FlashcardsError
 from flashcards.stores import CardKey, Schedulers
+
+if TYPE_CHECKING:
+    from flashcards.catalog import Catalog
 
 ERROR, WARNING, REPAIRED = "error", "warning", "repaired"
 
@@ -101,6 +104,7 @@ def run_check(
         report.add(ERROR, "deck", str(error))
     if decks_only:
         return report
+    _check_config_decks(home, store_url, profile, catalog, report)
     _check_outboxes(home, report)
     from flashcards.stores import StoreContext, lazy_schedulers, scheme_of
 
@@ -123,6 +127,34 @@ def run_check(
     kept = {key: seen for key, seen in last.items() if key in answered}
     _check_orphans(kept, cards, set(catalog.failed), store.log_path, report)
     return report
+
+
+def _check_config_decks(
+    home: Path, store_url: str, profile: str, catalog: Catalog, report: Report
+) -> None:
+    """Options in ``config.toml`` for a deck id no deck has (mistyped, or a deck since
+    renamed): they apply to no deck, which nothing else would say."""
+    from flashcards.config import CONFIG_FILE, config_line, load_settings
+
+    scheduling = load_settings(store=store_url, profile=profile).scheduling
+    known = {info.id for info in catalog.infos} | set(catalog.failed)
+    tables: list[tuple[str, tuple[str, ...], str]] = [
+        (name, ("decks", name), f'[decks."{name}"]') for name, _ in scheduling.deck_options
+    ]
+    tables += [
+        (name, ("fsrs", "decks", name), f"[fsrs.decks.{name}]") for name, *_ in scheduling.decks
+    ]
+    path = home / CONFIG_FILE
+    for name, keys, table in tables:
+        if name not in known:
+            report.add(
+                WARNING,
+                "config",
+                f"{table}: no deck on the deck path has this id, so these options apply "
+                "to none (`flashcards list-decks` shows the ids)",
+                path,
+                config_line(path, *keys),
+            )
 
 
 def _check_outboxes(home: Path, report: Report) -> None:

@@ -331,6 +331,20 @@ def save_parameters(home: Path, parameters: tuple[float, ...], decks: Sequence[s
     return path
 
 
+def config_line(path: Path, *keys: str) -> int:
+    """The line of the table or key at ``keys`` in the TOML file at ``path`` (or of the
+    nearest table holding it; 1 when the file cannot be read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    lines = _key_lines(text)
+    for end in range(len(keys), 0, -1):
+        if keys[:end] in lines:
+            return lines[keys[:end]]
+    return 1
+
+
 class _ConfigFile:
     """``config.toml`` as read: its values, and the line of each key for messages."""
 

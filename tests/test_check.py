@@ -210,3 +210,26 @@ def test_an_import_cut_short_is_reported_and_rolled_back(
     assert log.read_bytes() == whole
     assert not (isolated_home / PENDING).exists()
     assert findings(runner, decks) == []
+
+
+def test_options_for_a_deck_no_file_has_are_named(
+    runner: CliRunner, decks: Path, isolated_home: Path
+) -> None:
+    # a deck id mistyped in config.toml would leave its options unused without a word
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text(
+        '[options]\nnew_per_day = 5\n\n[decks."d"]\nnew_per_day = 3\n\n'
+        '[decks."aws_dynamodb"]\nnew_per_day = 2\n\n[fsrs.decks.dd]\ndesired_retention = 0.85\n'
+    )
+    result = check(runner, decks)
+    assert result.exit_code == 0, result.output  # worth knowing; nothing is broken
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    said = (
+        ": no deck on the deck path has this id, so these options apply to none "
+        "(`flashcards list-decks` shows the ids)"
+    )
+    config = isolated_home / "config.toml"
+    assert warnings == [
+        f'warning: {config}:7: [decks."aws_dynamodb"]{said}',
+        f"warning: {config}:10: [fsrs.decks.dd]{said}",
+    ]

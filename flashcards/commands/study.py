@@ -110,10 +110,12 @@ def study(
     progress = store_for(settings)
     try:
         if not catalog.infos:
+            where = ", ".join(str(p) for p in settings.deck_path)
+            broken = catalog.error_summary()
+            if broken is not None:  # "no decks" would send the learner to the wrong place
+                raise UsageError(f"no deck to study in {where}: {broken}")
             raise UsageError(
-                "no decks found in "
-                + ", ".join(str(p) for p in settings.deck_path)
-                + "; add *.yaml decks there or point --decks at some"
+                f"no decks found in {where}; add *.yaml decks there or point --decks at some"
             )
         now = clock.now()
         options = settings.deck_options(catalog)

@@ -762,7 +762,8 @@ class StudyScreen:
         room -= sum(len(console.render_lines(line)) for line in self._header())
         room -= sum(len(console.render_lines(line)) for line in self._footer(more=True, back=True))
         room -= sum(self._height(message) for message in self._shown)
-        window = max(room, 3)
+        # At least a line of the card; less room than that scrolls the header away.
+        window = max(room, 1)
         paged = len(lines) > window
         if paged:
             last = len(lines) - window

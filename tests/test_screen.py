@@ -312,3 +312,15 @@ def test_the_keys_that_set_a_card_aside_fit_forty_columns(tmp_path: Path) -> Non
         for hint in ("- bury", "@ suspend", "=/! with siblings", "f forget", "e edit", "u undo"):
             assert hint in hints, hint
         assert lines[-1].endswith("q quit")
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 12), (40, 11), (80, 8)])
+def test_a_small_terminal_keeps_the_header_in_sight(
+    tmp_path: Path, width: int, height: int
+) -> None:
+    # the keys take more lines at 40 columns: the card gets what is left, even one line
+    console, _ = study(tmp_path, [LONG], ["space", "pagedown", "q"], width=width, height=height)
+    for screen in screens(console):
+        lines = screen.split("\nAnswered ")[0].rstrip("\n").splitlines()
+        assert len(lines) <= height - 1, screen  # the cursor's line would scroll one more
+        assert lines[0].startswith("Nasty") and "New " in lines[0]

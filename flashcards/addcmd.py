@@ -78,7 +78,29 @@ def deck_place(settings: Settings, deck_id: str) -> DeckPlace:
     for path in deck_files(settings.deck_path):
         if path.stem == deck_id:
             return DeckPlace(path, True, path.resolve().parent == builtin)
-    return DeckPlace(settings.home / "decks" / f"{deck_id}.yaml", False, False)
+    folder = new_deck_folder(settings)
+    if folder is None:
+        raise UsageError(
+            f"deck {deck_id!r} does not exist, and the search path (--decks or "
+            "FLASHCARDS_DECKS) names deck files alone: a deck made anywhere else would "
+            "not be on the search path; add a folder to it"
+        )
+    return DeckPlace(folder / f"{deck_id}.yaml", False, False)
+
+
+def new_deck_folder(settings: Settings) -> Path | None:
+    """Where a new deck is made: the first folder of one's own on the search path
+    (``$FLASHCARDS_HOME/decks`` unless ``--decks`` or FLASHCARDS_DECKS replace it), so
+    that the other commands find it; ``None`` when the path names deck files alone."""
+    from flashcards.deckpaths import DECK_SUFFIXES, builtin_deck_folder
+
+    builtin = builtin_deck_folder().resolve()
+    own = settings.home / "decks"
+    for entry in settings.deck_path:
+        folder = entry == own or (entry.suffix not in DECK_SUFFIXES and entry.is_dir())
+        if folder and entry.resolve() != builtin:
+            return entry
+    return None
 
 
 def builtin_hint(place: DeckPlace, settings: Settings) -> UsageError:

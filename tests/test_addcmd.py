@@ -392,3 +392,27 @@ def test_append_keeps_line_ends(tmp_path: Path, text: str, entry_text: str) -> N
     path = tmp_path / "w.yaml"
     new = append_entry(path, text, {"id": "b", "question": "Q2", "answer": "A2"})
     assert new.replace(entry_text, "", 1) == text
+
+
+def test_a_new_deck_goes_where_the_decks_are_read_from(
+    runner: CliRunner, isolated_home: Path, tmp_path: Path
+) -> None:
+    # with FLASHCARDS_DECKS (or --decks) replacing the search path, a deck made in the
+    # home's folder would be one no other command sees
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "old.yaml").write_text("name: Old\ncards:\n  - {id: a, question: q, answer: a}\n")
+    env = {"FLASHCARDS_DECKS": str(folder)}
+    result = run(runner, "add", "fresh", "-q", "perro", "-a", "dog", env=env)
+    assert result.exit_code == 0, result.output
+    assert (folder / "fresh.yaml").exists() and not (isolated_home / "decks").exists()
+    assert [
+        row["question"]
+        for row in json.loads(run(runner, "cards", "fresh", "--json", env=env).stdout)
+    ] == ["perro"]
+    # a search path of deck files alone has no folder to make a deck in: refused
+    alone = run(runner, "add", "other", "-q", "x", "-a", "y", "--decks", str(folder / "old.yaml"))
+    assert alone.exit_code == 1 and "Traceback" not in alone.output
+    assert "names deck files alone" in alone.output
+    assert sorted(p.name for p in folder.iterdir()) == ["fresh.yaml", "old.yaml"]
+    assert not (isolated_home / "decks").exists()

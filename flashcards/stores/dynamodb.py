@@ -174,7 +174,8 @@ class DynamoStore:
         self._loaded: set[str] = set()  # decks whose every card item is in _cards
         self._decks: dict[str, str] = {}  # deck -> chk, for every deck item known
         self._listed = False  # whether _decks holds every deck of the profile
-        self._advance: dict[str, str] = {}  # deck -> chk that maintain() may write
+        # deck -> (chk the last load started from, chk that maintain() may write)
+        self._advance: dict[str, tuple[str, str]] = {}
         self._slots: dict[str, int] = {}  # review id -> slot, for undo
         # Review id -> every slot a put of it was sent to: a put whose answer never came
         # may still be carried out, so an undo makes each of them a tombstone.
@@ -314,14 +315,17 @@ class DynamoStore:
         """Move each loaded deck's checkpoint forward so the next load scans less."""
         if self._offline:
             return
-        for deck, chk in list(self._advance.items()):
+        for deck, (loaded, chk) in list(self._advance.items()):
+            # Only from the checkpoint the load started from: one moved since (back, by
+            # an import elsewhere that may have died halfway; or on, by another device)
+            # covers writes this store never scanned, and stays as it is.
             with contextlib.suppress(_Taken, _Outage):
                 self._call(
                     "update_item",
                     Key=_key(self._p, f"deck#{deck}"),
                     UpdateExpression="SET chk = :c",
-                    ConditionExpression="chk < :c",
-                    ExpressionAttributeValues={":c": {"S": chk}},
+                    ConditionExpression="chk = :l",
+                    ExpressionAttributeValues={":c": {"S": chk}, ":l": {"S": loaded}},
                 )
             del self._advance[deck]
 
@@ -501,7 +505,7 @@ class DynamoStore:
         for key in stale:
             self._rebuild(key)
         if older and mark > chk:
-            self._advance[deck] = mark
+            self._advance[deck] = (chk, mark)
 
     def _standing(self, first_hour: int | None, decks: Collection[str] | None) -> list[Review]:
         """Reviews that stand (of some decks, from an hour on), with the outbox merged in."""

@@ -783,14 +783,24 @@ class StudyScreen:
                 border_style="cyan",
                 title=Text(f"↑ {_lines(above)} above", "dim") if above else None,
                 title_align="right",
-                subtitle=Text(f"↓ more below ({_lines(below)}) · Space/PgDn", "bold")
-                if below
-                else None,
+                subtitle=Text(self._more_below_label(below), "bold") if below else None,
                 subtitle_align="right",
             )
         )
         for line in self._footer(more=bool(below), back=bool(above)):
             console.print(line)
+
+    def _more_below_label(self, below: int) -> str:
+        """What the bottom border says of the lines below: the keys too where they fit
+        (a border label that does not fit is cut, and a cut key reads as another)."""
+        room = self.console.width - 6  # the corners, a line each side, a space each side
+        for label in (
+            f"↓ more below ({_lines(below)}) · Space/PgDn",
+            f"↓ more below ({_lines(below)})",
+        ):
+            if len(label) <= room:
+                return label
+        return f"↓ {below} more"
 
     def _height(self, text: Text) -> int:
         """Lines a message takes, printed without hard wraps (the terminal wraps it)."""

@@ -324,3 +324,14 @@ def test_a_small_terminal_keeps_the_header_in_sight(
         lines = screen.split("\nAnswered ")[0].rstrip("\n").splitlines()
         assert len(lines) <= height - 1, screen  # the cursor's line would scroll one more
         assert lines[0].startswith("Nasty") and "New " in lines[0]
+
+
+@pytest.mark.parametrize("width", [30, 40])
+def test_the_more_below_mark_is_never_cut(tmp_path: Path, width: int) -> None:
+    console, _ = study(tmp_path, [LONG], ["space", "pagedown", "q"], width=width, height=20)
+    for screen in screens(console)[1:3]:
+        bottom = next(line for line in screen.splitlines() if line.startswith("╰"))
+        assert "↓" in bottom, screen
+        label = bottom.strip("╰╯─ ")
+        assert label.endswith(("Space/PgDn", ")")), bottom  # whole, not "Space/PgD"
+        assert re.search(r"\(\d+ lines?\)", label), bottom

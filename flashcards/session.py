@@ -509,13 +509,16 @@ def _take_off(queue: SessionQueue, key: CardKey) -> None:
 
 def mark_review(key: CardKey, action: str, before: CardState | None, now: datetime) -> Review:
     """The mark for ``action`` on a card whose state is ``before``: the state stays, but
-    for ``forget``, after which the card is new."""
+    for ``forget``, after which the card is new. A mark is never dated before the card's
+    last answer (a clock behind, or another session's answer a moment "later"): every
+    replay orders by time, and would put the answer after it."""
+    at = max(now, before.last_review) if before is not None else now
     return Review(
         id=new_review_id(),
         deck=key[0],
         card=key[1],
         rating=0,
-        reviewed_at=now,
+        reviewed_at=at,
         duration_ms=None,
         before=int(before_of(before)),
         state=None if action == FORGET else before,

@@ -463,3 +463,17 @@ def test_stats_count_no_card_set_aside_as_due(runner: CliRunner, store: str) -> 
     ok(runner, "bury", "d/b", now=later)
     assert figures() == (0, 0, 1, 1, 1)  # back the next study day, within 7 days
     assert "1 suspended, never due" in ok(runner, "stats", now=later)
+
+
+def test_a_forget_with_the_clock_behind_the_last_answer_stands_after_a_replay(
+    runner: CliRunner, decks: Path, tmp_path: Path
+) -> None:
+    ok(runner, "study", input="\n4\nq\n")  # a answered at 10:00
+    ok(runner, "forget", "d/a", now="2026-11-23T09:00:00+01:00")  # a clock an hour behind
+    assert rows(runner)["a"]["state"] == "new"
+    history = tmp_path / "history.jsonl"
+    ok(runner, "progress", "export", "--out", str(history))
+    other = f"json:{tmp_path / 'other'}"
+    ok(runner, "progress", "import", str(history), "--store", other)
+    replayed = json.loads(ok(runner, "cards", "--json", "--store", other))
+    assert {row["id"]: row["state"] for row in replayed}["a"] == "new"

@@ -536,3 +536,15 @@ def test_main_builds_the_named_command_alone(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(SystemExit) as exited:
         cli.main()
     assert exited.value.code == 2 and made == []
+
+
+def test_reading_commands_never_create_a_store_folder(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "typo" / "progress"
+    store = f"json:{folder}"
+    for args in (["list-decks"], ["stats"], ["cards", "--json"], ["check"]):
+        result = runner.invoke(app, [*args, "--store", store])
+        assert result.exit_code == 0, (args, result.output)
+    assert not (tmp_path / "typo").exists()
+    result = runner.invoke(app, ["study", "dynamoose", "--store", store], input="\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    assert (folder / "reviews.jsonl").exists()  # the first answer makes it

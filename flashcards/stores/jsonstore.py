@@ -100,20 +100,14 @@ class JsonStore:
         use_snapshot: bool = True,
         schedulers: Schedulers = default_schedulers,
     ) -> None:
-        """Open (and create) the store in ``folder``. With ``use_snapshot`` off, nothing
-        is read from the snapshot: everything comes from the log (``flashcards check``
-        compares the two). ``schedulers`` gives each deck's scheduler, for replays."""
+        """Open the store in ``folder`` (made by the first write, never by a reader).
+        With ``use_snapshot`` off, nothing is read from the snapshot: everything comes
+        from the log (``flashcards check`` compares the two). ``schedulers`` gives each deck's scheduler, for replays."""
         self.folder = folder
         self._schedulers = schedulers
         self._use_snapshot = use_snapshot
         self.location = str(folder)
         self.notices: list[str] = []
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{folder}: cannot create the progress folder ({exc.strerror})"
-            ) from None
         self.log_path = folder / LOG
         self.snapshot = SnapshotFolder(folder / "snapshot")
         self._lock: Any = None  # a filelock.FileLock, made when first written
@@ -354,6 +348,13 @@ class JsonStore:
         from filelock import FileLock, Timeout  # only writers pay for importing it
 
         if self._lock is None:
+            # Made by the first writer: a reading command never creates the folder.
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self.folder}: cannot create the progress folder ({exc.strerror})"
+                ) from None
             self._lock = FileLock(self.folder / LOCK, timeout=LOCK_TIMEOUT_S)
         try:
             self._lock.acquire()

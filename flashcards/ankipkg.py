@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flashcards.ankiread import AnkiCard, AnkiCollection, Note, NoteType, PackageError, read_package
+from flashcards.ankiwrite import GUID_PREFIX
 from flashcards.errors import UsageError
 from flashcards.model import BURY, CRAM, FORGET, SUSPEND, Review, to_us
 
@@ -40,10 +41,9 @@ BASIC, REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
 )
 STOCK_TYPES = (BASIC, REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE)
 _COPY_SUFFIX = re.compile(r"(?:-[0-9a-f]{5}|\+)$")
-#: The guid of a note written by ``flashcards export``: ``fc:DECK/ENTRY``, so that a
-#: package coming back from Anki lands on the same deck and card ids.
-GUID_PREFIX = "fc:"
-_OUR_GUID = re.compile(r"fc:([^/\x00-\x1f]+)/([^\s/#]+)")
+#: The guid of a note written by ``flashcards export`` (``fc:DECK/ENTRY``): a package
+#: coming back from Anki lands on the same deck and card ids.
+_OUR_GUID = re.compile(re.escape(GUID_PREFIX) + r"([^/\x00-\x1f]+)/([^\s/#]+)")
 #: Anki's review kinds that are not answers: a manual change (set due date, reset) and a
 #: reschedule by FSRS. Their ease is 0.
 MANUAL, RESCHEDULED = 4, 5

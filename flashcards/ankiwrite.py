@@ -46,6 +46,10 @@ from flashcards.tags import LEECH
 
 CardKey = tuple[str, str]
 
+#: The start of the guid of every note written here (``fc:DECK/ENTRY``); the import of
+#: a package recognises its own notes by it.
+GUID_PREFIX = "fc:"
+
 #: (name, stock kind as Anki numbers it, cloze, fields, templates as (name, front, back))
 _HR = "{{FrontSide}}\n\n<hr id=answer>\n\n"
 NOTE_TYPES: dict[str, tuple[int, bool, tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
@@ -283,7 +287,7 @@ class _Collection:
             "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
             (
                 note_id,
-                f"fc:{entry.deck}/{entry.id}",
+                f"{GUID_PREFIX}{entry.deck}/{entry.id}",
                 self.model_ids[entry.notetype],
                 int(self.now.timestamp()),
                 tags,

@@ -21,8 +21,6 @@ from flashcards.session import StudySession, _Step, new_review_id, record_retryi
 from flashcards.stores import CardKey, Store
 from flashcards.tags import ALL_TAGS, TagFilter
 
-ORDERS = ("due", "random", "difficulty")
-
 
 @dataclass(frozen=True)
 class CramPlan:

@@ -33,14 +33,7 @@ def buried_cards(
     from flashcards.options import DeckOptionsMap
     from flashcards.queue import answered_today, buried_today, sibling_notes
 
-    options_of = options or DeckOptionsMap.from_deck_files(catalog)
-    # Only a deck with a made card (an id with ``/``: reverse or cloze) has siblings.
-    with_siblings = [
-        i
-        for i in catalog.infos
-        if any(CARD_PART in c for c in i.card_ids) and options_of(i.id).bury_siblings
-    ]
-    cards = [(i.id, c) for i in with_siblings for c in i.card_ids]
+    cards = _burying_cards(catalog.infos, options or DeckOptionsMap.from_deck_files(catalog))
     decks = sorted({key[0] for key in sibling_notes(cards)})
     if not decks:
         return set()
@@ -58,15 +51,22 @@ def held_siblings(
     answered today, from the decks' whole ``states`` (already read)."""
     from flashcards.queue import answered_today, buried_today, overview_of, sibling_notes
 
+    cards = _burying_cards(infos, options)
+    mine = {key: states[key] for key in sibling_notes(cards) if key in states}
+    return buried_today(cards, overview_of(mine), answered_today(mine, now))
+
+
+def _burying_cards(
+    infos: Iterable[DeckInfo], options: Callable[[str], DeckOptions]
+) -> list[CardKey]:
+    """The cards of the decks whose options bury siblings and that may have some."""
     # Only a deck with a made card (an id with ``/``: reverse or cloze) has siblings.
-    cards = [
+    return [
         (i.id, c)
         for i in infos
         if any(CARD_PART in c for c in i.card_ids) and options(i.id).bury_siblings
         for c in i.card_ids
     ]
-    mine = {key: states[key] for key in sibling_notes(cards) if key in states}
-    return buried_today(cards, overview_of(mine), answered_today(mine, now))
 
 
 def deck_rows(

@@ -244,10 +244,9 @@ class StudySession:
         """The card to show now (``None``: nothing left). A card taken out of its deck
         file by an edit during the session, or set aside in another terminal, is skipped."""
         while (key := self.queue.next(now)) is not None:
-            if any(card.id == key[1] for card in self.catalog.deck(key[0]).cards) and not (
-                self._set_aside_elsewhere(key, now)
-            ):
-                return self.card(key)
+            card = self._find(key)
+            if card is not None and not self._set_aside_elsewhere(key, now):
+                return card
             _take_off(self.queue, key)
         return None
 
@@ -261,11 +260,16 @@ class StudySession:
         return self.flags.get(key, NO_FLAGS).hidden(now)
 
     def card(self, key: CardKey) -> Card:
-        deck = self.catalog.deck(key[0])
-        for card in deck.cards:
-            if card.id == key[1]:
-                return card
-        raise StoreError(f"card {key[0]}/{key[1]} vanished from its deck file during the session")
+        card = self._find(key)
+        if card is None:
+            raise StoreError(
+                f"card {key[0]}/{key[1]} vanished from its deck file during the session"
+            )
+        return card
+
+    def _find(self, key: CardKey) -> Card | None:
+        """The card as its deck file has it now (``None``: no longer there)."""
+        return next((card for card in self.catalog.deck(key[0]).cards if card.id == key[1]), None)
 
     def counts(self, now: datetime | None = None) -> Counts:
         """The cards left (see :meth:`StudyQueue.counts`)."""

@@ -15,7 +15,7 @@ from conftest import card_state
 from servers import isolate_aws
 
 from flashcards.catalog import open_catalog
-from flashcards.model import BURY, REVIEW, SUSPEND, Review
+from flashcards.model import BURY, NO_FLAGS, REVIEW, SUSPEND, Review
 from flashcards.options import DeckOptions
 from flashcards.session import StudySession
 from flashcards.stores import Store, StoreContext, open_store
@@ -186,9 +186,11 @@ def test_a_card_answered_in_another_session_meanwhile_can_still_be_set_aside(
         assert s.state(("d", "a")) is None
     else:
         s.set_aside(card, action, NOW + timedelta(minutes=1))
-    flags = open_().flags()
-    assert flags.get(("d", "a")) is not None or action == "forget"
-    assert (open_().load_states().get(("d", "a")) is None) == (action == "forget")
+    flags = open_().flags().get(("d", "a"), NO_FLAGS)
+    assert flags.suspended == (action == SUSPEND)
+    assert flags.buried(NOW + timedelta(minutes=2)) == (action == BURY)
+    # The mark went on the other terminal's answer: it kept that state, or forgot it.
+    assert open_().load_states().get(("d", "a")) == (None if action == "forget" else answered)
     s.undo()  # the mark only: the other session's answer stays
     assert open_().load_states().get(("d", "a")) == answered
     assert ("d", "a") not in open_().flags()

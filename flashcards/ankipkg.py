@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flashcards.ankiread import AnkiCard, AnkiCollection, Note, NoteType, PackageError, read_package
 from flashcards.ankiwrite import GUID_PREFIX
+from flashcards.csvnotes import BASIC, CLOZE, OPTIONAL_REVERSED, REVERSED, TYPED, stock_name
 from flashcards.errors import UsageError
 from flashcards.model import BURY, CRAM, FORGET, SUSPEND, Review, to_us
 
@@ -30,17 +31,8 @@ if TYPE_CHECKING:
     from flashcards.config import Settings
     from flashcards.stores import Store
 
-#: Anki's stock note types and the card kind each becomes. Anki names a copy of a note
-#: type ``NAME-xxxxx`` (older versions ``NAME+``) when importing one that clashes.
-BASIC, REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
-    "Basic",
-    "Basic (and reversed card)",
-    "Basic (optional reversed card)",
-    "Basic (type in the answer)",
-    "Cloze",
-)
+#: Anki's stock note types, each of which becomes a card kind.
 STOCK_TYPES = (BASIC, REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE)
-_COPY_SUFFIX = re.compile(r"(?:-[0-9a-f]{5}|\+)$")
 #: The guid of a note written by ``flashcards export`` (``fc:DECK/ENTRY``): a package
 #: coming back from Anki lands on the same deck and card ids.
 _OUR_GUID = re.compile(re.escape(GUID_PREFIX) + r"([^/\x00-\x1f]+)/([^\s/#]+)")
@@ -176,7 +168,7 @@ def deck_id_of(name: str) -> str:
 
 
 def _kind_of(notetype: NoteType) -> str | None:
-    name = _COPY_SUFFIX.sub("", notetype.name)
+    name = stock_name(notetype.name)
     if name == CLOZE and notetype.cloze:
         return CLOZE
     if name in STOCK_TYPES and not notetype.cloze and len(notetype.fields) >= 2:

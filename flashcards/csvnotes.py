@@ -27,8 +27,10 @@ SEPARATORS = {
 _HEADER = re.compile(r"^#([A-Za-z ]+):(.*)$")
 #: First rows that name the columns rather than hold a card.
 _COLUMN_NAMES = ({"question", "front", "q"}, {"answer", "back", "a"})
-#: Anki's stock note types by name (a copy made on import is ``NAME-xxxxx`` or ``NAME+``).
-REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
+#: Anki's stock note types by name (read here from a text export's note type column,
+#: and by ``ankipkg`` from a package).
+BASIC, REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
+    "Basic",
     "Basic (and reversed card)",
     "Basic (optional reversed card)",
     "Basic (type in the answer)",
@@ -36,6 +38,12 @@ REVERSED, OPTIONAL_REVERSED, TYPED, CLOZE = (
 )
 _COPY_SUFFIX = re.compile(r"(?:-[0-9a-f]{5}|\+)$")
 _CLOZE_MARK = re.compile(r"\{\{c\d+::")
+
+
+def stock_name(notetype: str) -> str:
+    """The note type's name without the suffix Anki gives a copy it makes on import when
+    one of the same name clashes (``NAME-xxxxx``; older versions ``NAME+``)."""
+    return _COPY_SUFFIX.sub("", notetype)
 
 
 def parse_table(path: Path, text: str) -> Notes:
@@ -96,7 +104,7 @@ def parse_table(path: Path, text: str) -> Notes:
             question, answer = (_markdown(cell, html) for cell in fields[:2])
             tags = tuple(row[tags_at].split()) if tags_at is not None and tags_at < len(row) else ()
             notetype = (
-                _COPY_SUFFIX.sub("", row[notetype_at].strip())
+                stock_name(row[notetype_at].strip())
                 if notetype_at is not None and notetype_at < len(row)
                 else None
             )

@@ -199,10 +199,7 @@ class StudySession:
         activity = self.store.activity(day_start(now), self.decks)
         today = {deck: done_today({deck: slots}, now) for deck, slots in activity.items()}
         siblings, buried = self._siblings(now)
-        per_deck = {
-            deck: Limits(self.options(deck).new_per_day, self.options(deck).reviews_per_day)
-            for deck in self.decks
-        }
+        per_deck = {deck: Limits.of(self.options(deck)) for deck in self.decks}
         return StudyQueue(
             self._candidates(now),
             self.overview,

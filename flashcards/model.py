@@ -221,9 +221,10 @@ class Review:
     2 review, 3 relearning); ``state`` is what it became; ``last_interval`` the card's
     interval in days before it (Anki's ``lastIvl``; ``None`` when not known).
 
-    A mark (``action`` one of ``ACTIONS``) has ``rating`` 0 and no duration; its
+    A mark (``action`` one of ``CARD_MARKS``) has ``rating`` 0 and no duration; its
     ``state`` is the card's state unchanged, or ``None`` for ``forget`` (the card is
-    new again, its older reviews stay in the log)."""
+    new again, its older reviews stay in the log). A cram answer (``action`` ``CRAM``)
+    keeps its rating 1-4 and duration, and leaves the state unchanged as a mark does."""
 
     id: str
     deck: str
@@ -236,7 +237,7 @@ class Review:
     #: Derived from the card's history (as ``before`` and ``state`` are recomputed by a
     #: replay), so not part of what makes two reviews equal.
     last_interval: int | None = field(default=None, compare=False)
-    #: ``None`` for an answer; for a mark, what was done (one of ``ACTIONS``).
+    #: ``None`` for an answer; for a mark or a cram answer, what was done (``ACTIONS``).
     action: str | None = None
 
     @property
@@ -245,8 +246,9 @@ class Review:
 
     @property
     def is_mark(self) -> bool:
-        """A suspend, unsuspend, bury, unbury or forget rather than an answer: nothing
-        that counts answers counts it."""
+        """A mark or a cram answer (anything with an ``action``) rather than an answer
+        that moves the schedule: counts of answers leave it out (``DayStats`` counts cram
+        answers apart)."""
         return self.action is not None
 
     def to_dict(self) -> ReviewDict:

@@ -118,12 +118,11 @@ def existing_deck(path: Path, data: bytes) -> Deck:
     ``UsageError`` for one made by ``flashcards import`` (the next import of its notes
     would take the card out again)."""
     from flashcards.decks import parse_deck
-    from flashcards.deckwrite import IMPORT_MARK, made_by_import
+    from flashcards.deckwrite import imported_from
 
     deck = parse_deck(path, data)
-    text = data.decode()
-    if made_by_import(text):
-        source = text.splitlines()[0].removeprefix(IMPORT_MARK)
+    source = imported_from(data.decode())
+    if source is not None:
         raise UsageError(
             f"{path} is made by `flashcards import` from {source}: add the card to those "
             "notes and import them again (the next import would remove it from here)"

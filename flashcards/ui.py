@@ -299,14 +299,14 @@ def _duration(seconds: float) -> str:
 def _imported_from(path: Path) -> str | None:
     """What ``flashcards import`` made the deck file at ``path`` from, or ``None`` for a
     deck of one's own (or one that cannot be read: the editor will say so)."""
-    from flashcards.deckwrite import IMPORT_MARK, imported_from
+    from flashcards.deckwrite import imported_from
 
     try:
         with path.open(encoding="utf-8", errors="replace") as file:
             first = file.readline(4096)
     except OSError:
         return None
-    return imported_from(first) if first.startswith(IMPORT_MARK) else None
+    return imported_from(first)
 
 
 def _lines(count: int) -> str:

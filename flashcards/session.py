@@ -50,7 +50,7 @@ from flashcards.scheduling import (
     schedule,
 )
 from flashcards.stores import CardKey, Store
-from flashcards.tags import ALL_TAGS, TagFilter, card_tags
+from flashcards.tags import ALL_TAGS, TagFilter, chosen_cards
 
 #: How many times an answer is recomputed when another process keeps changing the card.
 CONFLICT_RETRIES = 5
@@ -178,13 +178,7 @@ class StudySession:
                 deck = self.catalog.deck(info.id)
                 threshold = self.options(info.id).leech_threshold
                 states = self._deck_states(info.id) if self.tags.needs_states else {}
-                chosen = [
-                    card.id
-                    for card in deck.cards
-                    if self.tags.matches(
-                        card_tags(card, deck.tags, states.get((info.id, card.id)), threshold)
-                    )
-                ]
+                chosen = chosen_cards(deck, self.tags, states, threshold)
                 assert self.chosen is not None
                 self.chosen.update((info.id, card) for card in chosen)
             else:

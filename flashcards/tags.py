@@ -8,11 +8,11 @@ lapses do). Tags match without regard to case, as in Anki. Pure: no store, no cl
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from flashcards.errors import UsageError
-from flashcards.model import Card, CardState
+from flashcards.model import Card, CardState, Deck
 
 #: The tag every card whose lapses reached its deck's leech threshold carries.
 LEECH = "leech"
@@ -84,3 +84,18 @@ def card_tags(
     if is_leech(state, leech_threshold):
         tags.add(LEECH)
     return frozenset(tags)
+
+
+def chosen_cards(
+    deck: Deck,
+    tags: TagFilter,
+    states: Mapping[tuple[str, str], CardState],
+    leech_threshold: int,
+) -> list[str]:
+    """The ids of the deck's cards the filter chooses, in deck order; ``states`` (the
+    answered cards' states, by deck and card) tell which are leeches."""
+    return [
+        card.id
+        for card in deck.cards
+        if tags.matches(card_tags(card, deck.tags, states.get((deck.id, card.id)), leech_threshold))
+    ]

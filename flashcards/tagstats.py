@@ -15,7 +15,7 @@ from flashcards.days import study_date
 from flashcards.due import DueEntry
 from flashcards.model import CRAM, CardState, DayStats, Flags, Review, Tally, slot_of
 from flashcards.stores import CardKey, Store
-from flashcards.tags import TagFilter, card_tags
+from flashcards.tags import TagFilter, chosen_cards
 
 
 def chosen_infos(
@@ -30,11 +30,7 @@ def chosen_infos(
     for info in infos:
         deck = catalog.deck(info.id)
         threshold = leech_threshold(info.id)
-        cards = tuple(
-            card.id
-            for card in deck.cards
-            if tags.matches(card_tags(card, deck.tags, states.get((info.id, card.id)), threshold))
-        )
+        cards = tuple(chosen_cards(deck, tags, states, threshold))
         chosen.append(replace(info, card_ids=cards))
     return chosen
 

@@ -249,11 +249,12 @@ class StudyQueue:
         remaining = {deck: _Remaining.of(limits_of(deck), used(deck)) for deck in new_by_deck}
         session = None
         if session_limits is not None:
-            total = Tally()
-            for deck in new_by_deck if not isinstance(today, Tally) else ():
-                total.absorb(used(deck))
             if isinstance(today, Tally):
                 total = today  # one tally is what the session's decks used together
+            else:
+                total = Tally()
+                for deck in new_by_deck:
+                    total.absorb(used(deck))
             session = _Remaining.of(session_limits, total)
 
         # Anki gathers learning cards, then interday learning, reviews and new cards:

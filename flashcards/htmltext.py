@@ -2,7 +2,8 @@
 
 HTML to Markdown is ``markdownify`` (BeautifulSoup underneath): entities decoded,
 ``&nbsp;`` as a plain space, ``<br>`` as a line break (two in a row as a new
-paragraph: the screen shows a deck's line breaks as written, and so does the way back), lists as ``-`` / ``1.`` items, images pointed at the deck's media folder.
+paragraph: the screen shows a deck's line breaks as written, and so does the way
+back), lists as ``-`` / ``1.`` items, images pointed at the deck's media folder.
 Markdown to HTML is ``markdown-it`` (CommonMark, already here through rich). Anki's
 ``[sound:FILE]`` references are kept as they are written, in both directions.
 Both libraries are imported only when a package is read or written.

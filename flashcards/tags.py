@@ -1,9 +1,10 @@
 """Choosing cards by tag: ``--tag TAG`` (any of these), ``--tag -TAG`` (none of these).
 
 A tag also names the tags below it (``lang`` names ``lang::greek``) and ``*`` stands for
-any text, as in Anki's ``tag:`` search. A card's tags are its own, its deck's, and ``leech`` once its lapses have reached its
-deck's leech threshold (Anki tags a leech at the threshold; the tag stays while the
-lapses do). Tags match without regard to case, as in Anki. Pure: no store, no clock.
+any text, as in Anki's ``tag:`` search. A card's tags are its own, its deck's, and
+``leech`` once its lapses have reached its deck's leech threshold (Anki tags a leech at
+the threshold; the tag stays while the lapses do). Tags match without regard to case,
+as in Anki. Pure: no store, no clock.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@ one gets what a plain open would give it: never the 0600 of the temp file behind
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flashcards import fsutil
@@ -25,12 +25,13 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
     assert path.read_text() == "new" and mode(path) == 0o640
 
 
-def test_a_new_file_gets_the_umask_permissions(tmp_path: Path) -> None:
-    umask = os.umask(0o022)
-    os.umask(umask)
+def test_a_new_file_gets_the_umask_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fsutil, "_UMASK", 0o022)
     fresh = tmp_path / "fresh"
     fsutil.write_atomically(fresh, b"x")
-    assert mode(fresh) == 0o666 & ~umask
+    assert mode(fresh) == 0o644  # as `open` gives it, not the temp file's 0600
 
 
 def test_adding_a_card_keeps_the_deck_file_permissions(

@@ -102,7 +102,8 @@ class JsonStore:
     ) -> None:
         """Open the store in ``folder`` (made by the first write, never by a reader).
         With ``use_snapshot`` off, nothing is read from the snapshot: everything comes
-        from the log (``flashcards check`` compares the two). ``schedulers`` gives each deck's scheduler, for replays."""
+        from the log (``flashcards check`` compares the two). ``schedulers`` gives each
+        deck's scheduler, for replays."""
         self.folder = folder
         self._schedulers = schedulers
         self._use_snapshot = use_snapshot

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from servers import Dynalite
+from servers import Dynalite, isolate_aws
 from typer.testing import CliRunner
 
 from flashcards.days import study_date
@@ -57,3 +59,20 @@ def card_state(kind: int, due: datetime, *, reps: int = 2, lapses: int = 0) -> C
     day = study_date(due) if kind == REVIEW else None
     last = due - timedelta(days=1)
     return CardState(kind, 0 if kind == REVIEW else 1, 3.0, 5.0, 1, due, day, last, reps, lapses)
+
+
+@pytest.fixture(params=["json", "moto"])
+def store_kind(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
+    """The command line's store for the test: the JSON store, or DynamoDB on moto in this
+    process (``FLASHCARDS_STORE`` names a fresh table). Yields ``json`` or ``moto``."""
+    mock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if request.param == "moto":
+        from moto import mock_aws
+
+        isolate_aws(monkeypatch, tmp_path, credentials=True)
+        monkeypatch.setenv("FLASHCARDS_STORE", f"dynamodb://t-{uuid.uuid4().hex[:12]}")
+        mock = mock_aws()
+    with mock:
+        yield request.param

@@ -4,17 +4,14 @@ changing no other figure."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
-from servers import isolate_aws
 from typer.testing import CliRunner
 
 from flashcards.cli import app
@@ -48,19 +45,10 @@ def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture(params=["json", "moto"])
-def store(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, decks: Path
-) -> Iterator[str]:
-    mock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if request.param == "moto":
-        from moto import mock_aws
-
-        isolate_aws(monkeypatch, tmp_path, credentials=True)
-        monkeypatch.setenv("FLASHCARDS_STORE", f"dynamodb://cram-{uuid.uuid4().hex[:10]}")
-        mock = mock_aws()
-    with mock:
-        yield request.param
+@pytest.fixture
+def store(store_kind: str, decks: Path) -> str:
+    """Each test on the JSON store and on DynamoDB (moto, in this process)."""
+    return store_kind
 
 
 def ok(runner: CliRunner, *args: str, input: str | None = None, now: str = NOW) -> str:
